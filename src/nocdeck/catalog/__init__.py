@@ -1,0 +1,1 @@
+"""Catalog: task and workflow definitions as files, their validation and rendering."""

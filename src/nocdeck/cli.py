@@ -1,0 +1,79 @@
+"""The `nocdeck` command: the TUI by default, sub-commands for headless use.
+
+Global options go before the sub-command (`nocdeck --inventory lab.yaml exec …`); each also
+reads from the config file and from `NOCDECK_*` variables (see `nocdeck.config`). Every
+`NocdeckError` becomes one line on stderr and its exit code (2 bad input, 1 work failed);
+no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from nocdeck import __version__
+from nocdeck.commands import register_commands
+from nocdeck.commands.common import CliState
+from nocdeck.config import load_settings
+from nocdeck.errors import NocdeckError
+from nocdeck.redaction import install_log_redaction
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", metavar="FILE", help="Settings file (TOML).")
+@click.option("--store", "store_url", metavar="URL",
+              help="Audit store URL (sqlite+aiosqlite:///… or postgresql+asyncpg://…).")
+@click.option("--catalog", multiple=True, metavar="DIR",
+              help="Catalog directory layered over the bundled one (repeatable).")
+@click.option("--inventory", metavar="FILE", help="Inventory YAML file, or 'nautobot'.")
+@click.option("--lab", is_flag=True, default=None, help="Start the built-in lab and use it.")
+@click.option("--log-level", metavar="LEVEL", help="Logging level for diagnostics on stderr.")
+@click.version_option(__version__, prog_name="nocdeck")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_file: str | None,
+    store_url: str | None,
+    catalog: tuple[str, ...],
+    inventory: str | None,
+    lab: bool | None,
+    log_level: str | None,
+) -> None:
+    """nocdeck: browse the catalog, plan, diff, approve, push and audit network changes."""
+    settings = load_settings(
+        config_file=config_file,
+        flags={"store_url": store_url, "catalog": catalog, "inventory": inventory, "lab": lab,
+               "log_level": log_level},
+    )
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    ctx.obj = CliState(settings=settings)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+register_commands(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every known failure into one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="nocdeck", standalone_mode=False)
+    except NocdeckError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""The workflow engine: plan, run, approvals, events. Never imports Textual."""

@@ -1,0 +1,82 @@
+"""Typed errors that carry where the problem is.
+
+The CLI and the TUI turn every `NocdeckError` into one clear line (`str(error)`), never a
+traceback. `BadInput` and its children mean the user or a file gave something wrong (exit 2);
+`WorkFailed` and its children mean the work itself failed (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class NocdeckError(Exception):
+    """Base of every error nocdeck reports to a user."""
+
+    exit_code = 2
+
+
+class BadInput(NocdeckError):
+    """Something a user or a file gave is wrong: exit 2, nothing touched."""
+
+    exit_code = 2
+
+
+class ConfigError(BadInput):
+    """A settings file, environment variable or flag is invalid."""
+
+
+class InventoryError(BadInput):
+    """The inventory file is malformed or names something that does not exist."""
+
+
+class CredentialError(BadInput):
+    """A credential reference cannot be resolved (missing, locked vault, wrong passphrase)."""
+
+
+class LabError(BadInput):
+    """The lab cannot start as asked (port in use, bad device count, unreadable state dir)."""
+
+
+class WorkFailed(NocdeckError):
+    """The work itself failed (a device rejected a change, a check failed): exit 1."""
+
+    exit_code = 1
+
+
+class DeviceError(WorkFailed):
+    """A failure talking to one device; always names the device."""
+
+    def __init__(self, device: str, message: str) -> None:
+        self.device = device
+        self.detail = message
+        super().__init__(f"{device}: {message}")
+
+
+class DeviceUnreachable(DeviceError):
+    """The TCP connection or SSH transport could not be set up, or dropped."""
+
+
+class AuthenticationFailed(DeviceError):
+    """The device refused the credentials."""
+
+
+class DeviceTimeout(DeviceError):
+    """The device did not answer within the configured timeout."""
+
+
+class HostKeyError(DeviceError):
+    """The device's SSH host key is unknown or has changed."""
+
+    exit_code = 2
+
+
+class ChangeRejected(DeviceError):
+    """The device rejected a configuration line; carries the line and the device's message."""
+
+    def __init__(self, device: str, line: str, device_message: str) -> None:
+        self.line = line
+        self.device_message = device_message
+        super().__init__(device, f"rejected {line!r}: {device_message}")
+
+
+TRANSIENT_ERRORS: tuple[type[DeviceError], ...] = (DeviceUnreachable, DeviceTimeout)
+"""Errors worth a retry with backoff; a rejected change never is."""

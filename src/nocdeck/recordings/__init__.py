@@ -1,0 +1,1 @@
+"""Recorded interactive SSH sessions."""

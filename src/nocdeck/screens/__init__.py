@@ -1,0 +1,1 @@
+"""Textual screens; only app.py imports this package."""

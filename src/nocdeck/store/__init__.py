@@ -1,0 +1,1 @@
+"""The audit store: SQLAlchemy tables and repository, on SQLite or PostgreSQL."""
