@@ -190,3 +190,11 @@ def _ensure_handler(root: logging.Logger) -> list[logging.Handler]:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     return [handler]
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?=@)")
+
+
+def mask_url_password(url: str) -> str:
+    """`postgresql+asyncpg://u:pw@h/db` -> `postgresql+asyncpg://u:***@h/db`."""
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***", url)

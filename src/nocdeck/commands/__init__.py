@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    # (module under nocdeck.commands, click command attribute) - one line per command
+    ("lab", "lab"),
+    ("config_cmd", "config_group"),
+)
 
 
 def register_commands(group: click.Group) -> None:
     """Add every sub-command; each module owns one command or command group."""
-    from nocdeck.commands import lab
-
-    group.add_command(lab.lab)
+    for module_name, attribute in COMMANDS:
+        module = importlib.import_module(f"nocdeck.commands.{module_name}")
+        group.add_command(getattr(module, attribute))
