@@ -36,6 +36,26 @@ class LabError(BadInput):
     """The lab cannot start as asked (port in use, bad device count, unreadable state dir)."""
 
 
+class CatalogError(BadInput):
+    """The catalog is broken or names something that does not exist; lists every problem."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        super().__init__("\n".join([message, *self.problems]) if self.problems else message)
+
+
+class ResolutionError(BadInput):
+    """No enabled task implementation matches a device; names the device and what was sought."""
+
+
+class RenderError(BadInput):
+    """A template failed to render (undefined variable, sandbox refusal); names file:line."""
+
+
+class InputError(BadInput):
+    """A workflow input fails its schema or is unknown; names the field."""
+
+
 class WorkFailed(NocdeckError):
     """The work itself failed (a device rejected a change, a check failed): exit 1."""
 
