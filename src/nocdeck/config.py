@@ -90,7 +90,9 @@ class Settings:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sources"}
 
 
-_FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Settings) if f.name != "sources"}
+_FIELD_TYPES: dict[str, str] = {
+    f.name: str(f.type) for f in fields(Settings) if f.name != "sources"
+}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:

@@ -33,7 +33,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
@@ -44,7 +44,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 
 
 _UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
 )
 
 
@@ -74,10 +74,10 @@ class YamlDocument:
                         child = value_node
                         line = key_node.start_mark.line + 1
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    child = node.value[part]
-                    line = child.start_mark.line + 1
+            elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+                  and 0 <= part < len(node.value)):
+                child = node.value[part]
+                line = child.start_mark.line + 1
             if child is None:
                 break
             node = child
@@ -116,11 +116,11 @@ def load_documents(path: Path, text: str | None = None) -> Iterator[YamlDocument
     for node in nodes:
         loader = _UniqueKeyLoader("")
         try:
-            data = loader.construct_document(node)  # type: ignore[no-untyped-call]
+            data = loader.construct_document(node)
         except yaml.YAMLError as exc:
             raise _problem_from_yaml_error(path, exc) from None
         finally:
-            loader.dispose()  # type: ignore[no-untyped-call]
+            loader.dispose()
         yield YamlDocument(path=path, data=data, node=node)
 
 

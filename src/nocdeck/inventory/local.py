@@ -52,7 +52,8 @@ def _layer(base: dict[str, Any], spec: _GroupSpec) -> None:
         if key == "vars":
             base["vars"] = {**base.get("vars", {}), **value}
         elif key == "tags":
-            base["tags"] = [*base.get("tags", []), *(t for t in value if t not in base.get("tags", []))]
+            known = base.get("tags", [])
+            base["tags"] = [*known, *(t for t in value if t not in known)]
         else:
             base[key] = value
 
@@ -119,10 +120,15 @@ def load_inventory(path: Path | str) -> Inventory:
 def dump_inventory(inventory: Inventory) -> str:
     """Write an Inventory back out in the local file format (used by `lab up --inventory-out`)."""
     devices: dict[str, Any] = {}
+    groups: dict[str, Any] = {}
     for device in inventory:
+        groups.update({group: {} for group in device.groups})
         data = device.model_dump(exclude_defaults=True, exclude={"name"})
         data["platform"] = device.platform
         data["host"] = device.host
         data["port"] = device.port
         devices[device.name] = data
-    return yaml.safe_dump({"devices": devices}, sort_keys=False, default_flow_style=False)
+    # Group settings are already resolved into each device; the groups stay as labels.
+    document: dict[str, Any] = {"groups": groups} if groups else {}
+    document["devices"] = devices
+    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False)

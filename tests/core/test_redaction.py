@@ -1,0 +1,98 @@
+"""Given secret-bearing text from any platform, nothing secret survives masking."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from nocdeck.redaction import (
+    Redactor,
+    StreamRedactor,
+    install_log_redaction,
+    is_secret_line,
+    mask_config_line,
+    mask_url_password,
+)
+
+CANARY = "CanaryS3cret"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"enable secret 5 {CANARY}",
+        f"enable password {CANARY}",
+        f"username admin privilege 15 secret 0 {CANARY}",
+        f"username ops password 7 {CANARY}",
+        f"snmp-server community {CANARY} RO",
+        f"snmp-server host 192.0.2.1 version 2c {CANARY}",
+        f"tacacs-server key 7 {CANARY}",
+        f"radius-server host 192.0.2.9 key {CANARY}",
+        f" key 7 {CANARY}",
+        f" key-string {CANARY}",
+        f"crypto isakmp key {CANARY} address 192.0.2.2",
+        f"ntp authentication-key 1 md5 {CANARY}",
+        f" neighbor 192.0.2.3 password 7 {CANARY}",
+        f'set system root-authentication encrypted-password "{CANARY}"',
+        f'            encrypted-password "{CANARY}"; ## SECRET-DATA',
+        f"set snmp community {CANARY} authorization read-only",
+        f"    community {CANARY} {{",
+        f'set security ike policy p pre-shared-key ascii-text "{CANARY}"',
+        f'set system radius-server 192.0.2.4 secret "{CANARY}"',
+    ],
+)
+def test_secret_bearing_lines_are_masked_with_same_length(line: str) -> None:
+    masked, count = mask_config_line(line)
+    assert CANARY not in masked
+    assert count >= 1
+    assert len(masked) == len(line)
+    assert is_secret_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "interface GigabitEthernet1/0/1",
+        " description uplink to core key switch",
+        " switchport access vlan 10",
+        "ntp server 192.0.2.10",
+        "set interfaces ge-0/0/1 description \"secret lab\"",
+        "logging host 192.0.2.20",
+    ],
+)
+def test_ordinary_lines_are_untouched(line: str) -> None:
+    assert mask_config_line(line) == (line, 0)
+
+
+def test_known_secret_split_across_two_reads_never_surfaces() -> None:
+    redactor = Redactor()
+    redactor.add_secret(CANARY)
+    lines: list[str] = []
+    stream = StreamRedactor(lines.append, redactor)
+    stream.feed("Password: Cana")
+    stream.feed("ryS3cret\r\nr1#show run\r\nr1#")
+    stream.flush()
+    assert lines == ["Password: " + "*" * len(CANARY), "r1#show run", "r1#"]
+    assert redactor.redactions == 1
+
+
+def test_log_records_are_masked_even_with_arguments(caplog: pytest.LogCaptureFixture) -> None:
+    redactor = Redactor()
+    redactor.add_secret(CANARY)
+    install_log_redaction(redactor)
+    logger = logging.getLogger("nocdeck.test")
+    for handler in logging.getLogger().handlers:
+        caplog.handler.addFilter(handler.filters[-1])
+        break
+    with caplog.at_level(logging.DEBUG):
+        logger.warning("login with %s failed", CANARY)
+        logger.warning("snmp-server community %s RO", "another1")
+    assert CANARY not in caplog.text
+    assert "another1" not in caplog.text
+
+
+def test_store_url_password_is_masked() -> None:
+    url = "postgresql+asyncpg://noc:Sup3r@db.example:5432/nocdeck"
+    assert mask_url_password(url) == "postgresql+asyncpg://noc:***@db.example:5432/nocdeck"
+    assert mask_url_password("sqlite+aiosqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
