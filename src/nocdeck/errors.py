@@ -36,6 +36,10 @@ class LabError(BadInput):
     """The lab cannot start as asked (port in use, bad device count, unreadable state dir)."""
 
 
+class StoreError(BadInput):
+    """The audit store cannot be used (unreachable, newer schema, unknown record); names the URL."""
+
+
 class CatalogError(BadInput):
     """The catalog is broken or names something that does not exist; lists every problem."""
 
