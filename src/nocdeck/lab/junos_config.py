@@ -1,0 +1,341 @@
+"""The Junos configuration as a tree of statements, edited by `set` / `delete` paths.
+
+A `JunosConfig` is what `show configuration` prints (braces and semicolons), what
+`| display set` flattens, and what `show | compare` diffs. It round-trips through its set
+lines (`from_set_lines(config.display_set())`), which is how a saved lab state is reloaded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from nocdeck.lab.junos_schema import ROOT, Container, Flag, Leaf, LeafList, Named, Spec
+
+_SEQ = itertools.count()
+"""Insertion order for lists Junos keeps in the order they were configured."""
+
+Rank = tuple[int, tuple[tuple[int, int, str], ...], int]
+
+
+def _natural(name: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                 for p in re.split(r"(\d+)", name) if p)
+
+
+class PathError(Exception):
+    """A `set` / `delete` / `edit` path Junos would refuse; `token` is where the caret goes."""
+
+    def __init__(self, message: str, token: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.token = token
+
+
+@dataclass
+class Node:
+    """One statement: a container (`interfaces`, `unit 0`), a leaf, a leaf-list or a flag."""
+
+    head: str
+    spec: Spec = field(compare=False, repr=False)
+    rank: Rank = field(compare=False, repr=False)
+    values: list[str] = field(default_factory=list)
+    children: dict[str, Node] = field(default_factory=dict)
+
+    def copy(self) -> Node:
+        return Node(self.head, self.spec, self.rank, list(self.values),
+                    {k: c.copy() for k, c in self.children.items()})
+
+    def ordered(self) -> list[Node]:
+        return sorted(self.children.values(), key=lambda n: n.rank)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement along a path: its head, what it is, where it sorts among its siblings."""
+
+    head: str
+    spec: Spec
+    kw_index: int
+    name_key: tuple[tuple[int, int, str], ...] | None
+
+
+@dataclass(frozen=True)
+class Path:
+    """A resolved path; `values` are the leaf values given after the last step."""
+
+    steps: tuple[Step, ...]
+    values: tuple[str, ...] = ()
+
+
+def body_of(spec: Spec) -> Container | None:
+    """The container a step leads into (a named entry leads into its body)."""
+    if isinstance(spec, Named):
+        return spec.body
+    return spec if isinstance(spec, Container) else None
+
+
+def resolve(tokens: Sequence[str], start: Container = ROOT, *, need_value: bool = True,
+            offset: int = 0) -> Path:
+    """Walk `tokens` through the schema the way the Junos CLI does.
+
+    Raises:
+        PathError: with Junos's message and the index (plus `offset`) of the offending token.
+    """
+    steps: list[Step] = []
+    spec: Container = start
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        child = spec.children.get(word)
+        if child is None:
+            if spec.names is None:
+                raise PathError("syntax error.", offset + i)
+            _check(spec.names.check, word, offset + i)
+            key = _natural(word) if spec.names.natural_order else None
+            steps.append(Step(word, spec.names, len(spec.children), key))
+            spec, i = spec.names.body, i + 1
+            continue
+        index = list(spec.children).index(word)
+        if isinstance(child, Named):
+            if i + 1 >= len(tokens):
+                raise PathError("missing argument.", offset + i + 1)
+            name = tokens[i + 1]
+            _check(child.check, name, offset + i + 1)
+            key = _natural(name) if child.natural_order else None
+            steps.append(Step(f"{word} {name}", child, index, key))
+            spec, i = child.body, i + 2
+            continue
+        steps.append(Step(word, child, index, None))
+        if isinstance(child, Container):
+            spec, i = child, i + 1
+            continue
+        rest = [t for t in tokens[i + 1:] if t not in ("[", "]")]
+        if isinstance(child, Flag):
+            if i + 1 < len(tokens):
+                raise PathError("syntax error.", offset + i + 1)
+        elif isinstance(child, Leaf):
+            if not rest and need_value:
+                raise PathError("missing argument.", offset + i + 1)
+            if len(rest) > 1:
+                raise PathError("syntax error.", offset + i + 2)
+            for value in rest:
+                _check(child.check, value, offset + i + 1)
+        else:
+            if not rest and need_value:
+                raise PathError("missing argument.", offset + i + 1)
+            for n, value in enumerate(rest):
+                _check(child.check, value, offset + i + 1 + n)
+        return Path(tuple(steps), tuple(rest))
+    return Path(tuple(steps))
+
+
+def _check(check: object, value: str, token: int) -> None:
+    if callable(check):
+        message = check(value)
+        if message is not None:
+            raise PathError(message, token)
+
+
+def tokenize(line: str) -> list[tuple[str, int]]:
+    """Split a CLI line into words and their columns; "double quotes" group a value."""
+    words: list[tuple[str, int]] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i].isspace():
+            i += 1
+            continue
+        start, word = i, []
+        while i < n and not line[i].isspace():
+            if line[i] == '"':
+                i += 1
+                while i < n and line[i] != '"':
+                    if line[i] == "\\" and i + 1 < n:
+                        i += 1
+                    word.append(line[i])
+                    i += 1
+                i += 1
+            else:
+                word.append(line[i])
+                i += 1
+        words.append(("".join(word), start))
+    return words
+
+
+def quote(value: str, *, always: bool = False) -> str:
+    """Quote a value the way Junos prints it (spaces and specials need quotes)."""
+    if always or not value or re.search(r"[\s;{}#\"\[\]$]", value):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+class JunosConfig:
+    """A whole configuration database (committed or candidate)."""
+
+    def __init__(self, root: Node | None = None) -> None:
+        self.root = root if root is not None else Node("", ROOT, (0, (), 0))
+
+    def copy(self) -> JunosConfig:
+        return JunosConfig(self.root.copy())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JunosConfig) and self.root == other.root
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @classmethod
+    def from_set_lines(cls, lines: Sequence[str]) -> JunosConfig:
+        """Build a config from `set …` lines (as `display_set()` prints them)."""
+        config = cls()
+        for line in lines:
+            words = [t for t, _ in tokenize(line)]
+            if words and words[0] == "set":
+                config.set(resolve(words[1:]))
+        return config
+
+    # -- editing ------------------------------------------------------------------------
+
+    def find(self, steps: Sequence[Step]) -> Node | None:
+        node = self.root
+        for step in steps:
+            child = node.children.get(step.head)
+            if child is None:
+                return None
+            node = child
+        return node
+
+    def set(self, path: Path) -> None:
+        """Create the path (a `set` line); a leaf takes the value, a leaf-list adds to it."""
+        node = self.root
+        for step in path.steps:
+            child = node.children.get(step.head)
+            if child is None:
+                rank: Rank = (step.kw_index, step.name_key or (), next(_SEQ))
+                child = Node(step.head, step.spec, rank)
+                node.children[step.head] = child
+            node = child
+        if isinstance(node.spec, Leaf) and path.values:
+            node.values = [path.values[0]]
+        elif isinstance(node.spec, LeafList):
+            node.values += [v for v in path.values if v not in node.values]
+
+    def delete(self, path: Path) -> bool:
+        """Remove the path (a `delete` line); False when the statement is not there."""
+        parents = [self.root]
+        for step in path.steps:
+            child = parents[-1].children.get(step.head)
+            if child is None:
+                return False
+            parents.append(child)
+        node = parents.pop()
+        if isinstance(node.spec, LeafList) and path.values:
+            if not set(path.values) & set(node.values):
+                return False
+            node.values = [v for v in node.values if v not in path.values]
+            if node.values:
+                return True
+        if not parents:
+            self.root.children.clear()
+            return True
+        del parents[-1].children[node.head]
+        while len(parents) > 1:
+            empty = parents.pop()
+            spec = empty.spec
+            if empty.children or not isinstance(spec, Container) or spec.presence:
+                break
+            del parents[-1].children[empty.head]
+        return True
+
+    # -- printing -----------------------------------------------------------------------
+
+    def render(self, steps: Sequence[Step] = ()) -> str:
+        """Braces-and-semicolons text of the whole config or of one statement's contents."""
+        node = self.find(steps)
+        if node is None:
+            return ""
+        return "".join(line + "\n" for child in node.ordered() for line in _render(child, 0))
+
+    def display_set(self, steps: Sequence[Step] = ()) -> list[str]:
+        """The config as `set …` lines, each statement on its own line."""
+        node = self.find(steps)
+        if node is None:
+            return []
+        prefix = "set " + "".join(s.head + " " for s in steps)
+        return [prefix + line for child in node.ordered() for line in _set_lines(child)]
+
+    def compare(self, new: JunosConfig, steps: Sequence[Step] = ()) -> str:
+        """`show | compare`: what `new` changes relative to this config, Junos-style."""
+        old_node = self.find(steps) or Node("", ROOT, (0, (), 0))
+        new_node = new.find(steps) or Node("", ROOT, (0, (), 0))
+        return "".join(line + "\n" for line in _diff(old_node, new_node,
+                                                     [s.head for s in steps]))
+
+
+def _leaf_text(node: Node) -> str:
+    spec = node.spec
+    if isinstance(spec, Leaf):
+        text = f"{node.head} {quote(node.values[0], always=spec.secret)};" if node.values \
+            else f"{node.head};"
+        return text + (" ## SECRET-DATA" if spec.secret else "")
+    if isinstance(spec, LeafList):
+        if len(node.values) == 1:
+            return f"{node.head} {quote(node.values[0])};"
+        return f"{node.head} [ {' '.join(quote(v) for v in node.values)} ];"
+    return f"{node.head};"
+
+
+def _render(node: Node, depth: int) -> Iterator[str]:
+    pad = "    " * depth
+    if body_of(node.spec) is None or not node.children:
+        yield pad + _leaf_text(node)
+        return
+    yield f"{pad}{node.head} {{"
+    for child in node.ordered():
+        yield from _render(child, depth + 1)
+    yield pad + "}"
+
+
+def _set_lines(node: Node) -> Iterator[str]:
+    spec = node.spec
+    if isinstance(spec, Leaf) and node.values:
+        yield f"{node.head} {quote(node.values[0], always=spec.secret)}"
+    elif isinstance(spec, LeafList):
+        for value in node.values:
+            yield f"{node.head} {quote(value)}"
+    elif not node.children:
+        yield node.head
+    else:
+        for child in node.ordered():
+            yield from (f"{node.head} {line}" for line in _set_lines(child))
+
+
+def _signed(sign: str, lines: Iterator[str]) -> list[str]:
+    return [sign + line[1:] for line in lines]
+
+
+def _diff(old: Node, new: Node, path: list[str]) -> list[str]:
+    local: list[str] = []
+    nested: list[str] = []
+    merged = {**old.children, **new.children}
+    for key in sorted(merged, key=lambda k: merged[k].rank):
+        before, after = old.children.get(key), new.children.get(key)
+        if before is not None and after is not None:
+            if before == after:
+                continue
+            if body_of(after.spec) is not None and before.children and after.children:
+                nested += _diff(before, after, [*path, key])
+            elif isinstance(after.spec, LeafList):
+                gone = [v for v in before.values if v not in after.values]
+                added = [v for v in after.values if v not in before.values]
+                local += [f"-   {key} {quote(v)};" for v in gone]
+                local += [f"+   {key} {quote(v)};" for v in added]
+            else:
+                local += _signed("-", _render(before, 1)) + _signed("+", _render(after, 1))
+        elif before is not None:
+            local += _signed("-", _render(before, 1))
+        elif after is not None:
+            local += _signed("+", _render(after, 1))
+    header = ["[edit" + "".join(" " + p for p in path) + "]"] if local else []
+    return header + local + nested
