@@ -1,0 +1,45 @@
+"""What differs per platform for the netmiko provider, in one place (scrapli's lesson).
+
+Each netmiko device_type nocdeck drives maps to the command that shows its running config,
+the pattern that marks a rejected config line, and whether a change needs a commit (Junos)
+or a save (`write memory`) to survive a reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IOS_LIKE_ERRORS = r"(?:% Invalid input|% Incomplete|% Ambiguous|% Unknown|Error:).*$"
+"""A rejected line on IOS/EOS/NX-OS: the device's message, from its marker to the line end."""
+JUNOS_ERRORS = r"(?:syntax error|error:|unknown command).*$"
+
+
+@dataclass(frozen=True)
+class NetmikoPlatform:
+    """How one netmiko device_type is driven."""
+
+    device_type: str
+    running_config_command: str
+    error_pattern: str
+    commits: bool = False
+    """True when a change is a candidate that must be committed (Junos)."""
+    has_enable: bool = True
+    """True when privileged commands need `enable` (and an enable secret if one is set)."""
+
+
+PLATFORMS: dict[str, NetmikoPlatform] = {
+    p.device_type: p
+    for p in (
+        NetmikoPlatform("cisco_ios", "show running-config", IOS_LIKE_ERRORS),
+        NetmikoPlatform("cisco_xe", "show running-config", IOS_LIKE_ERRORS),
+        NetmikoPlatform("cisco_nxos", "show running-config", IOS_LIKE_ERRORS),
+        NetmikoPlatform("arista_eos", "show running-config", IOS_LIKE_ERRORS),
+        NetmikoPlatform("juniper_junos", "show configuration", JUNOS_ERRORS, commits=True,
+                        has_enable=False),
+    )
+}
+"""Device types the netmiko provider can drive; anything else is refused before connecting."""
+
+
+def platform_for(device_type: str) -> NetmikoPlatform | None:
+    return PLATFORMS.get(device_type)

@@ -1,0 +1,68 @@
+"""Which driver talks to a device: `device.provider` from the inventory, else the configured
+default (`settings.provider`).
+
+The registry is a plain mapping from a name to a `Provider` class. A driver registers itself
+by adding one entry to `PROVIDERS` (the asyncssh driver adds "asyncssh" next to "netmiko");
+every class takes the same constructor arguments as `Provider.__init__`.
+"""
+
+from __future__ import annotations
+
+from nocdeck.config import Settings
+from nocdeck.credentials.resolver import resolve_credentials
+from nocdeck.errors import BadInput
+from nocdeck.inventory.models import Device
+from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions
+from nocdeck.providers.netmiko_provider import NetmikoProvider
+from nocdeck.providers.workers import worker_pool
+from nocdeck.redaction import Redactor
+
+PROVIDERS: dict[str, type[Provider]] = {
+    "netmiko": NetmikoProvider,
+}
+"""Every driver nocdeck can use, by the name the inventory and settings give it."""
+
+
+def options_from_settings(settings: Settings) -> ProviderOptions:
+    """The per-connection knobs in effect (timeouts, known_hosts)."""
+    return ProviderOptions(
+        connect_timeout=settings.connect_timeout,
+        command_timeout=settings.command_timeout,
+        known_hosts=settings.known_hosts or None,
+    )
+
+
+def provider_name(device: Device, settings: Settings) -> str:
+    """The driver name for a device, or BadInput naming the device and the known drivers."""
+    name = device.provider or settings.provider
+    if name not in PROVIDERS:
+        source = "inventory" if device.provider else settings.sources.get("provider", "settings")
+        raise BadInput(
+            f"device {device.name}: unknown provider {name!r} (from {source}); "
+            f"known: {', '.join(sorted(PROVIDERS))}"
+        )
+    return name
+
+
+def provider_for(
+    device: Device,
+    settings: Settings,
+    *,
+    on_dialogue: DialogueSink | None = None,
+    redactor: Redactor | None = None,
+    options: ProviderOptions | None = None,
+) -> Provider:
+    """A ready-to-connect provider for `device`; nothing is sent to the device yet.
+
+    Raises:
+        BadInput: unknown provider or platform, or a credential that cannot be resolved
+            (CredentialError) - always before any connection is attempted.
+    """
+    name = provider_name(device, settings)
+    credentials = resolve_credentials(device)
+    options = options or options_from_settings(settings)
+    cls = PROVIDERS[name]
+    if issubclass(cls, NetmikoProvider):
+        return cls(device, credentials, options=options, on_dialogue=on_dialogue,
+                   redactor=redactor, executor=worker_pool(settings.concurrency))
+    return cls(device, credentials, options=options, on_dialogue=on_dialogue, redactor=redactor)
