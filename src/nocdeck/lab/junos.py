@@ -75,7 +75,16 @@ class JunosSession(PlatformSession):
         self.junos.expire_confirmed_commit()
         if self._answer is not None:
             answer, self._answer = self._answer, None
-            return answer(line.strip())
+            reply = answer(line.strip())
+        else:
+            reply = self._dispatch(line)
+        output = reply.output.rstrip("\n")
+        if output and not self.configuring and reply.prompt is None and not reply.close:
+            output += "\n"
+        return Reply(output=output, prompt=reply.prompt, hide_input=reply.hide_input,
+                     close=reply.close, exit_status=reply.exit_status)
+
+    def _dispatch(self, line: str) -> Reply:
         words = tokenize(line)
         if not words:
             return Reply()
@@ -89,13 +98,11 @@ class JunosSession(PlatformSession):
                     pipes.append(rest[:cut])
                     rest = rest[cut + 1:]
                 break
-        reply = self._configuration(words, pipes) if self.configuring else \
-            self._operational(words, pipes)
-        output = reply.output.rstrip("\n")
-        if output and not self.configuring and reply.prompt is None and not reply.close:
-            output += "\n"
-        return Reply(output=output, prompt=reply.prompt, hide_input=reply.hide_input,
-                     close=reply.close, exit_status=reply.exit_status)
+        if not words:
+            return self._caret(0, "syntax error.")
+        if self.configuring:
+            return self._configuration(words, pipes)
+        return self._operational(words, pipes)
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -1,0 +1,210 @@
+"""A NOC engineer at a simulated Junos switch's CLI, line by line (no SSH in between)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nocdeck.lab.junos import JunosDevice, JunosSession, new_junos_device
+from nocdeck.lab.platform import Reply
+
+
+class Cli:
+    """Types lines into one session and keeps what a terminal would show."""
+
+    def __init__(self, device: JunosDevice, session_id: int = 1) -> None:
+        self.session = JunosSession(device, session_id, "admin")
+        self.device = device
+
+    def type(self, line: str) -> Reply:
+        return self.session.handle_line(line)
+
+    def out(self, line: str) -> str:
+        return self.type(line).output
+
+    def configure(self) -> None:
+        assert "Entering configuration mode" in self.out("configure")
+
+
+@pytest.fixture
+def r3() -> JunosDevice:
+    return new_junos_device("r3", seed=7, index=2)
+
+
+def test_prompts_are_junos_prompts(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    assert cli.session.prompt() == "admin@r3> "
+    assert cli.session.mode == "operational"
+    cli.configure()
+    assert cli.session.prompt() == "\n[edit]\nadmin@r3# "
+    assert cli.session.mode == "configuration"
+    cli.type("edit interfaces ge-0/0/1 unit 0")
+    assert cli.session.prompt() == "\n[edit interfaces ge-0/0/1 unit 0]\nadmin@r3# "
+    cli.type("up")
+    assert "[edit interfaces ge-0/0/1]" in cli.session.prompt()
+    cli.type("top")
+    assert cli.session.prompt().startswith("\n[edit]\n")
+
+
+def test_netmiko_session_preparation_lines(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    assert cli.out("set cli screen-width 511") == "Screen width set to 511\n"
+    assert cli.out("set cli complete-on-space off") == "Disabling complete-on-space\n"
+    assert cli.out("set cli screen-length 0") == "Screen length set to 0\n"
+    assert (cli.session.screen_width, cli.session.screen_length) == (511, 0)
+
+
+def test_show_version_names_model_and_release(r3: JunosDevice) -> None:
+    out = Cli(r3).out("show version")
+    assert "Hostname: r3\n" in out
+    assert f"Model: {r3.facts['model']}\n" in out
+    assert f"Junos: {r3.facts['version']}\n" in out
+    assert "JUNOS OS Kernel" in out
+    assert Cli(r3).out("sh ver") == out
+
+
+def test_set_shows_in_candidate_not_in_committed_until_commit(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    cli.configure()
+    assert cli.out('set interfaces ge-0/0/5 description "to AP 7"') == ""
+    assert 'description "to AP 7";' in cli.out("show interfaces ge-0/0/5")
+    other = Cli(r3, 2)
+    assert "to AP 7" not in other.out("show configuration interfaces ge-0/0/5")
+    assert cli.out("commit") == "commit complete"
+    assert 'description "to AP 7";' in other.out("show configuration interfaces ge-0/0/5")
+    assert r3.running == r3.startup
+
+
+def test_compare_prints_junos_diff(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    prefix = "set interfaces ge-0/0/1 description "
+    old = next(ln for ln in r3.running.display_set() if ln.startswith(prefix))[len(prefix):]
+    cli.configure()
+    cli.type("set interfaces ge-0/0/1 description uplink-new")
+    cli.type("set vlans lab vlan-id 333")
+    diff = cli.out("show | compare")
+    assert diff.splitlines() == [
+        "[edit interfaces ge-0/0/1]",
+        f"-   description {old};",
+        "+   description uplink-new;",
+        "[edit vlans]",
+        "+   lab {",
+        "+       vlan-id 333;",
+        "+   }",
+    ]
+
+
+def test_delete_removes_and_display_set_flattens(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    cli.configure()
+    assert cli.out("delete interfaces ge-0/0/2") == ""
+    assert cli.out("delete interfaces ge-0/0/2") == "warning: statement not found"
+    flat = cli.out("show | display set")
+    assert "set interfaces ge-0/0/3 unit 0 family ethernet-switching interface-mode" in flat
+    assert "set interfaces ge-0/0/2 " not in flat
+    assert all(line.startswith("set ") for line in flat.splitlines())
+
+
+def test_unknown_command_and_bad_set_answer_with_caret(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    assert cli.out("frobnicate now") == " " * 10 + "^\nunknown command.\n"
+    assert cli.out("show bogus") == " " * 15 + "^\nsyntax error.\n"
+    cli.configure()
+    before = r3.candidate
+    out = cli.out("set interfaces ge-0/0/1 unit 0 famly inet")
+    assert out == " " * (len("admin@r3# ") + 31) + "^\nsyntax error."
+    assert cli.out("set protocols ospf area 0").endswith("^\nsyntax error.")
+    assert cli.out("set vlans v1 vlan-id 5000").endswith(
+        "^\nValue 5000 is not within range (1..4094)")
+    assert r3.candidate == before
+
+
+def test_commit_check_and_rollback(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    cli.configure()
+    original = r3.running.copy()
+    cli.type("set system host-name core-r3")
+    assert cli.out("commit check") == "configuration check succeeds"
+    assert r3.running == original
+    cli.out("commit")
+    assert cli.session.prompt().endswith("admin@core-r3# ")
+    assert cli.out("rollback 1") == "load complete"
+    assert "host-name r3;" in cli.out("show system")
+    cli.out("commit")
+    assert r3.running == original
+    assert cli.out("rollback 0") == "load complete"
+    assert not r3.has_changes()
+    assert cli.out("rollback 40") == "error: rollback 40 does not exist"
+    assert "0   " in cli.out("run show system commit")
+
+
+def test_rollback_zero_discards_the_candidate(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    cli.configure()
+    cli.type("set snmp location lab")
+    assert r3.has_changes()
+    cli.type("rollback 0")
+    assert cli.out("show | compare") == ""
+
+
+def test_exit_with_uncommitted_changes_asks(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    cli.configure()
+    cli.type("set snmp contact ops@example.net")
+    reply = cli.type("exit configuration-mode")
+    assert reply.output == "The configuration has been changed but not committed"
+    assert reply.prompt == "Exit with uncommitted changes? [yes,no] (yes) "
+    assert cli.out("no") == ""
+    assert cli.session.mode == "configuration"
+    cli.type("exit")
+    assert cli.out("yes") == "Exiting configuration mode\n"
+    assert cli.session.prompt() == "admin@r3> "
+    # Junos's candidate is shared: the next `configure` says so and still holds the change.
+    assert "has been changed but not committed" in Cli(r3, 3).out("configure")
+
+
+def test_exit_in_operational_mode_closes_the_channel(r3: JunosDevice) -> None:
+    reply = Cli(r3).type("exit")
+    assert reply.close and reply.exit_status == 0
+
+
+def test_commit_confirmed_rolls_back_unless_confirmed(r3: JunosDevice) -> None:
+    r3.time_scale = 600.0  # one lab minute is 0.1 s
+    cli = Cli(r3)
+    cli.configure()
+    cli.type("set snmp location rolled-back")
+    out = cli.out("commit confirmed 1")
+    assert "commit confirmed will be automatically rolled back in 1 minutes" in out
+    assert "rolled-back" in Cli(r3, 2).out("show configuration snmp")
+    assert "# commit confirmed will be rolled back in 1 minutes" in cli.session.prompt()
+    deadline = time.monotonic() + 5
+    while "rolled-back" in r3.running.render() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "rolled-back" not in Cli(r3, 3).out("show configuration snmp")
+    assert "commit confirmed rollback" in Cli(r3, 4).out("show system commit")
+
+    cli.type("set snmp location confirmed")
+    cli.type("commit confirmed 1")
+    assert cli.out("commit") == "commit complete"
+    assert not r3.expire_confirmed_commit(now=time.monotonic() + 3600)
+    assert "confirmed" in Cli(r3, 5).out("show configuration snmp location")
+
+
+def test_generated_devices_are_reproducible_and_real_looking() -> None:
+    a = new_junos_device("r3", seed=1, index=2)
+    assert a.running == new_junos_device("r3", seed=1, index=2).running
+    again = new_junos_device("r3", seed=1, index=2).facts
+    assert {k: v for k, v in a.facts.items() if k != "booted"} == {
+        k: v for k, v in again.items() if k != "booted"}
+    assert a.facts["model"].startswith("ex") and a.facts["serial"][:2].isalpha()
+    assert a.running != new_junos_device("r3", seed=2, index=2).running
+    text = a.running.render()
+    ports = [ln for ln in a.running.display_set() if ln.endswith("interface-mode access")
+             or ln.endswith("interface-mode trunk")]
+    assert 24 <= len(ports) <= 48
+    for needle in ("lo0 {", "irb {", "vlan-id ", "host-name r3;", "ntp {", "syslog {",
+                   'encrypted-password "$6$', "community ", "message ", "root-authentication"):
+        assert needle in text, needle
+    assert a.platform == "juniper_junos"
+    assert a.startup == a.running and a.startup is not a.running
