@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from nocdeck.lab.junos_config import JunosConfig, PathError, resolve, tokenize
+from nocdeck.lab.junos_config import JunosConfig, Path, PathError, resolve, tokenize
 from nocdeck.lab.junos_device import new_junos_device
 
 
 def _set(config: JunosConfig, line: str) -> None:
     config.set(resolve([w for w, _ in tokenize(line)]))
+
+
+def _path(line: str) -> Path:
+    return resolve([w for w, _ in tokenize(line)], need_value=False)
 
 
 def test_a_saved_config_reloads_from_its_set_lines() -> None:
@@ -36,11 +40,9 @@ def test_delete_of_a_member_and_pruning_of_empty_blocks() -> None:
     config = JunosConfig()
     _set(config, "interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v10")
     _set(config, "interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v20")
-    config.delete(resolve("interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v10"
-                          .split(), need_value=False))
+    config.delete(_path("interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v10"))
     assert "members v20;" in config.render()
-    config.delete(resolve("interfaces ge-0/0/1 unit 0 family ethernet-switching vlan".split(),
-                          need_value=False))
+    config.delete(_path("interfaces ge-0/0/1 unit 0 family ethernet-switching vlan"))
     assert "vlan" not in config.render()
     assert "family ethernet-switching;" in config.render()
 
