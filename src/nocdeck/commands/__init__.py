@@ -10,6 +10,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     # (module under nocdeck.commands, click command attribute) - one line per command
     ("lab", "lab"),
     ("config_cmd", "config_group"),
+    ("exec", "exec_command"),
 )
 
 
