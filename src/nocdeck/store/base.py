@@ -1,0 +1,62 @@
+"""The store's plumbing shared by each part of the repository: sessions and failures.
+
+Every public method runs in its own transaction, committed before it returns, so a state
+change is on disk (and visible to other processes) before the engine takes its next action.
+A database that fails or goes away becomes one `StoreError` naming the store (password
+masked), never a driver traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from nocdeck.errors import StoreError
+from nocdeck.store.connect import READ_ONLY, mask_url_text
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line saying why the database failed, from the driver's own message."""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "timed out"
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return mask_url_text(text)
+
+
+class StoreBase:
+    """Holds the engine and opens read or write transactions on it."""
+
+    def __init__(self, engine: AsyncEngine, shown_url: str) -> None:
+        self.engine = engine
+        self.url = shown_url
+        """The store's URL with its password masked: safe to print."""
+        self._write_sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+    def _failure(self, exc: BaseException) -> StoreError:
+        return StoreError(f"store at {self.url}: {describe_failure(exc)}")
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that commits when the block ends (rolls back on an error)."""
+        try:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise self._failure(exc) from None
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._read_sessions() as session, session.begin():
+                yield session
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise self._failure(exc) from None

@@ -1,0 +1,158 @@
+"""Per-device locks with leases, and the crash recovery that leases make safe.
+
+A holder renews its lease while it works; a holder that dies stops renewing, and once its
+lease has run out another run may take the device over, and `mark_interrupted` may mark its
+execution `interrupted`. One host never takes over another host's live lock or run.
+Leases compare this host's clock with the one that wrote them: keep jump hosts on NTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from nocdeck.store.base import StoreBase
+from nocdeck.store.events import EventsMixin
+from nocdeck.store.models import DeviceLock, Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.records import (
+    DeviceLockRecord,
+    DeviceStatus,
+    ExecutionStatus,
+    LockAttempt,
+    StepStatus,
+)
+from nocdeck.store.types import utcnow
+
+
+def lock_record(row: DeviceLock) -> DeviceLockRecord:
+    return DeviceLockRecord(device=row.device, execution_id=row.execution_id, holder=row.holder,
+                            pid=row.pid, acquired_at=row.acquired_at,
+                            lease_expires_at=row.lease_expires_at)
+
+
+class LeasesMixin(EventsMixin, StoreBase):
+    async def acquire_lock(
+        self,
+        device: str,
+        *,
+        holder: str,
+        lease_seconds: float,
+        execution_id: str | None = None,
+        pid: int | None = None,
+    ) -> LockAttempt:
+        """Take the device's lock, renew our own, or take over an expired one.
+
+        Never waits: when another live holder has it, the answer names that holder and the
+        caller decides whether to wait and try again or refuse.
+        """
+        pid = os.getpid() if pid is None else pid
+        for _attempt in range(5):
+            now = utcnow()
+            expires = now + dt.timedelta(seconds=lease_seconds)
+            try:
+                async with self._writing() as session:
+                    row = await session.scalar(
+                        select(DeviceLock).where(DeviceLock.device == device).with_for_update())
+                    if row is None:
+                        row = DeviceLock(device=device, execution_id=execution_id, holder=holder,
+                                         pid=pid, acquired_at=now, lease_expires_at=expires)
+                        session.add(row)
+                        await session.flush()
+                        return LockAttempt(True, lock_record(row))
+                    if (row.execution_id, row.holder, row.pid) == (execution_id, holder, pid):
+                        row.lease_expires_at = expires
+                        return LockAttempt(True, lock_record(row))
+                    if row.lease_expires_at > now:
+                        return LockAttempt(False, lock_record(row))
+                    previous = lock_record(row)
+                    row.execution_id, row.holder, row.pid = execution_id, holder, pid
+                    row.acquired_at, row.lease_expires_at = now, expires
+                    await session.flush()
+                    return LockAttempt(True, lock_record(row), taken_over=previous)
+            except IntegrityError:
+                continue  # another process inserted the lock between our read and insert
+        raise AssertionError("unreachable: a lock row either exists or can be inserted")
+
+    async def renew_locks(self, *, holder: str, lease_seconds: float,
+                          execution_id: str | None = None, pid: int | None = None) -> int:
+        """Extend every lock this holder still has; how many it still had."""
+        pid = os.getpid() if pid is None else pid
+        async with self._writing() as session:
+            result = await session.execute(
+                update(DeviceLock)
+                .where(DeviceLock.holder == holder, DeviceLock.pid == pid,
+                       DeviceLock.execution_id.is_(None) if execution_id is None
+                       else DeviceLock.execution_id == execution_id)
+                .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_seconds)))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_lock(self, device: str, *, holder: str, execution_id: str | None = None,
+                           pid: int | None = None) -> bool:
+        """Give the device back; False when the lock was no longer ours (taken over)."""
+        pid = os.getpid() if pid is None else pid
+        async with self._writing() as session:
+            result = await session.execute(
+                delete(DeviceLock)
+                .where(DeviceLock.device == device, DeviceLock.holder == holder,
+                       DeviceLock.pid == pid,
+                       DeviceLock.execution_id.is_(None) if execution_id is None
+                       else DeviceLock.execution_id == execution_id))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get_lock(self, device: str) -> DeviceLockRecord | None:
+        async with self._reading() as session:
+            row = await session.get(DeviceLock, device)
+            return None if row is None else lock_record(row)
+
+    async def list_locks(self) -> list[DeviceLockRecord]:
+        async with self._reading() as session:
+            rows = await session.scalars(select(DeviceLock).order_by(DeviceLock.device))
+            return [lock_record(row) for row in rows]
+
+    async def renew_lease(self, execution_id: str, *, owner: str, lease_seconds: float) -> bool:
+        """Extend a run's lease; False when the run is no longer ours or no longer active."""
+        async with self._writing() as session:
+            result = await session.execute(
+                update(Execution)
+                .where(Execution.id == execution_id, Execution.owner == owner,
+                       Execution.status.in_([ExecutionStatus.PENDING, ExecutionStatus.RUNNING]))
+                .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_seconds)))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_interrupted(self, now: dt.datetime | None = None) -> list[str]:
+        """Mark runs whose owner's lease has expired `interrupted`, with their running steps
+        and devices; release their locks. Never touches a run whose lease is still live."""
+        now = now or utcnow()
+        marked: list[str] = []
+        async with self._writing() as session:
+            rows = list(await session.scalars(
+                select(Execution)
+                .where(Execution.status.in_([ExecutionStatus.PENDING, ExecutionStatus.RUNNING]),
+                       Execution.lease_expires_at.is_not(None),
+                       Execution.lease_expires_at < now)
+                .with_for_update(skip_locked=True)))
+            for row in rows:
+                previous = row.status
+                row.status, row.finished_at = ExecutionStatus.INTERRUPTED, now
+                lapsed = f"{row.lease_expires_at:%Y-%m-%d %H:%M:%S}"
+                row.error = row.error or (f"interrupted: {row.owner or 'its process'} stopped "
+                                          f"renewing its lease, which ran out at {lapsed} UTC")
+                await session.execute(
+                    update(ExecutionStep)
+                    .where(ExecutionStep.execution_id == row.id,
+                           ExecutionStep.status == StepStatus.RUNNING)
+                    .values(status=StepStatus.INTERRUPTED, finished_at=now))
+                await session.execute(
+                    update(ExecutionDevice)
+                    .where(ExecutionDevice.execution_id == row.id,
+                           ExecutionDevice.status == DeviceStatus.RUNNING)
+                    .values(status=DeviceStatus.INTERRUPTED, finished_at=now))
+                await session.execute(delete(DeviceLock).where(DeviceLock.execution_id == row.id))
+                await self._add_event(session, row.id, "status",
+                                      {"from": previous, "to": ExecutionStatus.INTERRUPTED,
+                                       "owner": row.owner or ""})
+                marked.append(row.id)
+        return marked

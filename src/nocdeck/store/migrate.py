@@ -1,0 +1,76 @@
+"""Bring a store's schema to this nocdeck's revision, or refuse a newer one.
+
+The migrations ship inside the package (`nocdeck/store/migrations`) and run on the
+connection nocdeck already holds: no alembic.ini. On PostgreSQL an advisory lock makes two
+nocdeck processes that meet a new database at once migrate it one after the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from nocdeck.errors import StoreError
+
+SCHEMA_REVISION = "0001"
+"""The newest schema revision this nocdeck knows (the head of its migrations)."""
+_ADVISORY_LOCK_KEY = 0x6E6F6364  # "nocd"
+
+
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What `nocdeck db upgrade` (or a store's first use) did."""
+
+    before: str | None
+    """The revision found; None for a new, empty database."""
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", "nocdeck.store:migrations")
+    return config
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_not_newer(revision: str | None, shown_url: str) -> None:
+    if revision is not None and revision != SCHEMA_REVISION and revision not in known_revisions():
+        raise StoreError(f"store at {shown_url} has schema revision {revision}, newer than this "
+                         f"nocdeck ({SCHEMA_REVISION}): upgrade nocdeck")
+
+
+def upgrade(connection: Connection, shown_url: str) -> SchemaUpgrade:
+    """Migrate to the head inside the caller's transaction; refuse a newer schema."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK_KEY})")
+    before = current_revision(connection)
+    if before == SCHEMA_REVISION:
+        return SchemaUpgrade(before, before)
+    check_not_newer(before, shown_url)
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    return SchemaUpgrade(before, current_revision(connection) or SCHEMA_REVISION)

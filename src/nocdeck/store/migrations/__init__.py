@@ -1,0 +1,1 @@
+"""Alembic migrations of the audit store, shipped in the package and run by nocdeck itself."""

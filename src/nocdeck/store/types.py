@@ -1,0 +1,104 @@
+"""Column types that keep secrets out and timestamps in UTC on both SQLite and PostgreSQL.
+
+Masking lives in the column type, not in each write: whatever path writes a config, a diff,
+a dialogue, an error or a JSON payload (ORM object, bulk insert, UPDATE with an expression),
+the value passes `nocdeck.redaction.mask` on its way to the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from nocdeck.redaction import mask
+
+UTC = dt.UTC
+
+
+_LINE_PREFIX = re.compile(r"^(?:[+-]|[\w.@:/-]+(?:\([\w./-]+\))?[#>%] ?)")
+"""A diff marker (`+enable secret …`) or a device prompt (`r1(config)#enable secret …`) in
+front of a config line; the secret patterns match from the start of the line."""
+
+
+def _mask_line(line: str) -> str:
+    prefix = _LINE_PREFIX.match(line)
+    if prefix is None:
+        return mask(line)
+    head = prefix.group(0)
+    return mask(head) + mask(line[len(head):])
+
+
+def mask_text(value: str) -> str:
+    """Mask secrets, also behind a diff marker or a prompt; PostgreSQL text cannot hold NUL,
+    which a device dialogue may contain."""
+    value = value.replace("\x00", "")
+    return "".join(_mask_line(line) for line in value.splitlines(keepends=True))
+
+
+def mask_json(value: Any) -> Any:
+    """Mask every string inside a JSON value (keys stay, they are names, not secrets)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {str(key): mask_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_json(item) for item in value]
+    return value
+
+
+class MaskedText(TypeDecorator[str]):
+    """Text that can hold config or dialogue: masked before it is written."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else mask_text(value)
+
+
+class MaskedJSON(TypeDecorator[Any]):
+    """JSON (JSONB on PostgreSQL) whose strings are masked before they are written."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else mask_json(value)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp; SQLite keeps it as naive UTC text, sortable."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect
+                           ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps UTC timestamps only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect
+                             ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)
