@@ -50,9 +50,9 @@ def test_delete_of_a_member_and_pruning_of_empty_blocks() -> None:
 @pytest.mark.parametrize(("line", "token", "message"), [
     ("interfaces ge-0/0/1 frob", 2, "syntax error."),
     ("vlans v1 vlan-id", 3, "missing argument."),
-    ("vlans v1 vlan-id 0", 3, "Value 0 is not within range (1..4094)"),
-    ("interfaces foo0 description x", 1, "invalid interface type in 'foo0'"),
-    ("system ntp server not-an-ip", 3, "invalid ip address or hostname: not-an-ip"),
+    ("vlans v1 vlan-id 0", 3, "Value 0 is not within range (1..4094) at '0'"),
+    ("interfaces foo0 description x", 1, "invalid interface type in 'foo0' at 'foo0'"),
+    ("system ntp server not-an-ip", 3, "invalid ip address or hostname: not-an-ip at 'not-an-ip'"),
     ("system host-name a b", 3, "syntax error."),
 ])
 def test_bad_paths_say_where_and_why(line: str, token: int, message: str) -> None:

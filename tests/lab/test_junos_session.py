@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -116,7 +117,7 @@ def test_unknown_command_and_bad_set_answer_with_caret(r3: JunosDevice) -> None:
     assert out == " " * (len("admin@r3# ") + 31) + "^\nsyntax error."
     assert cli.out("set protocols ospf area 0").endswith("^\nsyntax error.")
     assert cli.out("set vlans v1 vlan-id 5000").endswith(
-        "^\nValue 5000 is not within range (1..4094)")
+        "^\nValue 5000 is not within range (1..4094) at '5000'")
     assert r3.candidate == before
 
 
@@ -208,3 +209,50 @@ def test_generated_devices_are_reproducible_and_real_looking() -> None:
         assert needle in text, needle
     assert a.platform == "juniper_junos"
     assert a.startup == a.running and a.startup is not a.running
+
+
+def test_login_banner_shows_the_login_message_and_release(r3: JunosDevice) -> None:
+    banner = Cli(r3).session.login_banner()
+    assert banner.startswith("Authorized access only.")
+    assert f"--- JUNOS {r3.facts['version']} Kernel" in banner
+    assert not set(banner) & set("%$#>")  # netmiko would take those for a shell prompt
+
+
+def test_operational_show_commands_and_pipes(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    flat = cli.out("show configuration | display set")
+    assert flat.splitlines()[0] == f"set version {r3.facts['version']}"
+    assert "set system host-name r3" in flat
+    assert cli.out("show configuration | display set | match host-name") == (
+        "set system host-name r3\n")
+    terse = cli.out("show interfaces terse")
+    assert terse.startswith("Interface               Admin Link Proto    Local")
+    assert "lo0.0                   up    up   inet     10.255." in terse
+    rows = len(terse.splitlines()) - 1
+    assert cli.out("show interfaces terse | count") == f"Count: {rows} lines\n"
+    assert cli.out("show configuration | frob").endswith("^\nsyntax error.\n")
+    assert "## Last commit: " in cli.out("show configuration")
+
+
+def test_run_and_commit_and_quit_from_configuration_mode(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    cli.configure()
+    assert "Model: " in cli.out("run show version")
+    cli.type('set system login message "Lab switch\\nNo production traffic"')
+    out = cli.out('commit comment "banner change" and-quit')
+    assert out == "commit complete\nExiting configuration mode\n"
+    assert cli.session.mode == "operational"
+    assert "Lab switch\nNo production traffic" in Cli(r3, 2).session.login_banner()
+    assert "    banner change" in cli.out("show system commit")
+
+
+async def test_commit_confirmed_rolls_back_on_the_servers_event_loop(r3: JunosDevice) -> None:
+    r3.time_scale = 600.0
+    cli = Cli(r3)
+    cli.configure()
+    cli.type("set vlans temp vlan-id 777")
+    cli.type("commit confirmed 1")
+    assert r3.confirm_deadline is not None
+    await asyncio.sleep(0.3)  # the rollback comes from loop.call_later, not from a CLI line
+    assert r3.confirm_deadline is None
+    assert "temp" not in r3.running.render()

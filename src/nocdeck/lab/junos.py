@@ -67,8 +67,13 @@ class JunosSession(PlatformSession):
         return f"\n{notice}[edit{where}]\n{self.username}@{self._host()}# "
 
     def login_banner(self) -> str:
+        """The `system login message`, then the release line Junos prints after login."""
         facts = self.device.facts
-        return (f"--- JUNOS {facts['version']} Kernel {facts['bits']}-bit  "
+        login = self.junos.committed().root.children.get("system")
+        node = login.children.get("login") if login else None
+        message = node.children.get("message") if node else None
+        text = message.values[0].replace("\\n", "\n") + "\n\n" if message else ""
+        return (f"{text}--- JUNOS {facts['version']} Kernel {facts['bits']}-bit  "
                 f"JNPR-12.1-{facts['build']}\n")
 
     def handle_line(self, line: str) -> Reply:

@@ -136,6 +136,8 @@ def _check(check: object, value: str, token: int) -> None:
     if callable(check):
         message = check(value)
         if message is not None:
+            if not message.startswith("syntax error"):
+                message += f" at '{value}'"
             raise PathError(message, token)
 
 
@@ -152,7 +154,7 @@ def tokenize(line: str) -> list[tuple[str, int]]:
             if line[i] == '"':
                 i += 1
                 while i < n and line[i] != '"':
-                    if line[i] == "\\" and i + 1 < n:
+                    if line[i] == "\\" and i + 1 < n and line[i + 1] == '"':
                         i += 1
                     word.append(line[i])
                     i += 1
@@ -167,7 +169,7 @@ def tokenize(line: str) -> list[tuple[str, int]]:
 def quote(value: str, *, always: bool = False) -> str:
     """Quote a value the way Junos prints it (spaces and specials need quotes)."""
     if always or not value or re.search(r"[\s;{}#\"\[\]$]", value):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + value.replace('"', '\\"') + '"'
     return value
 
 
