@@ -228,7 +228,7 @@ def test_operational_show_commands_and_pipes(r3: JunosDevice) -> None:
     terse = cli.out("show interfaces terse")
     assert terse.startswith("Interface               Admin Link Proto    Local")
     assert "lo0.0                   up    up   inet     10.255." in terse
-    rows = len(terse.splitlines()) - 1
+    rows = len(terse.splitlines())
     assert cli.out("show interfaces terse | count") == f"Count: {rows} lines\n"
     assert cli.out("show configuration | frob").endswith("^\nsyntax error.\n")
     assert "## Last commit: " in cli.out("show configuration")
