@@ -10,7 +10,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     # (module under nocdeck.commands, click command attribute) - one line per command
     ("lab", "lab"),
     ("config_cmd", "config_group"),
+    ("credentials", "credentials_group"),
     ("exec", "exec_command"),
+    ("records", "executions"),
+    ("records", "show"),
+    ("records", "db_group"),
 )
 
 

@@ -24,6 +24,8 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "timed out"
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
     text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     return mask_url_text(text)
 

@@ -48,7 +48,7 @@ def parse_store_url(text: str) -> URL:
     """Parse and normalise a store URL (`postgresql://` -> asyncpg, `sqlite:///` -> aiosqlite)."""
     try:
         url = make_url(text.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise StoreError(
             f"invalid store URL {mask_url_text(text)!r}: expected sqlite+aiosqlite:///PATH or "
             "postgresql+asyncpg://USER@HOST:PORT/DATABASE") from None
@@ -97,7 +97,7 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"store at {display_url(url)}: cannot create {path.parent}: "
+            raise StoreError(f"store at {display_url(url)}: cannot create directory {path.parent}: "
                              f"{exc.strerror}") from None
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                                      pool_size=pool_size, max_overflow=pool_size)
