@@ -65,3 +65,14 @@ def test_quoted_values_keep_their_spaces() -> None:
     assert tokenize('set system login message "Authorized only; keep out"') == [
         ("set", 0), ("system", 4), ("login", 11), ("message", 17),
         ("Authorized only; keep out", 25)]
+
+
+def test_show_configuration_text_reads_back() -> None:
+    running = new_junos_device("r9", seed=4, index=8).running
+    assert JunosConfig.parse("## Last commit: 2024-01-01\n" + running.render()) == running
+
+
+def test_unreadable_saved_text_names_the_line() -> None:
+    with pytest.raises(PathError) as caught:
+        JunosConfig.parse("system {\n    host-name r1;\n    frobnicate yes;\n}\n")
+    assert caught.value.message == "line 3: syntax error."

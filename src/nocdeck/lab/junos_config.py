@@ -197,6 +197,34 @@ class JunosConfig:
                 config.set(resolve(words[1:]))
         return config
 
+    @classmethod
+    def parse(cls, text: str) -> JunosConfig:
+        """Read `show configuration` text back (braces, semicolons, `## …` comments).
+
+        Raises:
+            PathError: naming the line number (as `token`) of a statement the schema refuses.
+        """
+        config = cls()
+        heads: list[list[str]] = []
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = re.sub(r"\s*## .*$|^\s*#.*$", "", raw).strip()
+            if not line:
+                continue
+            if line == "}":
+                if heads:
+                    heads.pop()
+                continue
+            words = [w for w, _ in tokenize(line.rstrip(";{ "))]
+            if line.endswith("{"):
+                heads.append(words)
+                continue
+            try:
+                path = resolve([w for head in heads for w in head] + words, need_value=False)
+            except PathError as error:
+                raise PathError(f"line {number}: {error.message}", number) from None
+            config.set(path)
+        return config
+
     # -- editing ------------------------------------------------------------------------
 
     def find(self, steps: Sequence[Step]) -> Node | None:
