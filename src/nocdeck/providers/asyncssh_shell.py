@@ -1,0 +1,252 @@
+"""One SSH connection and one interactive shell to a device, read prompt by prompt.
+
+There are no fixed sleeps: every exchange sends a line and reads until the device shows a
+prompt (or a `Password:` / yes-no question), answering `--More--` pagers on the way. A device
+that stays silent longer than the timeout is a `DeviceTimeout`; a transport that closes under
+us is `DeviceUnreachable`; a refused login is `AuthenticationFailed`; a host key that
+known_hosts does not trust is a `HostKeyError` raised before any password is sent. Output is
+streamed to the provider's masked dialogue as it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import asyncssh
+
+from nocdeck.errors import (
+    AuthenticationFailed,
+    DeviceError,
+    DeviceTimeout,
+    DeviceUnreachable,
+)
+from nocdeck.providers.cli_dialect import PAGER, PASSWORD_PROMPT, QUESTION, CliDialect
+from nocdeck.providers.hostkeys import HostKeyCheck
+
+if TYPE_CHECKING:
+    from nocdeck.providers.base import Provider
+
+TERM_SIZE = (511, 1000)
+"""Columns and rows of the PTY: wide enough that no device wraps a config line."""
+
+Expect = Literal["prompt", "password", "question"]
+_BACKSPACES = re.compile(r"[^\n]\x08|\x08")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a device answered to one line: its output and what it ended with."""
+
+    output: str
+    """The text between the echoed line and the next prompt, lines joined by `\\n`."""
+    ended_with: Expect
+    prompt: str = ""
+
+
+class _HostKeyRecorder(asyncssh.SSHClient):
+    """Remembers the host key asyncssh could not match, so the refusal can show it."""
+
+    def __init__(self) -> None:
+        self.offered: asyncssh.SSHKey | None = None
+
+    def validate_host_public_key(self, host: str, addr: str, port: int,
+                                 key: asyncssh.SSHKey) -> bool:
+        self.offered = key
+        return False
+
+
+class CliShell:
+    """The SSH session of one `AsyncsshProvider`; it reports on the provider's dialogue."""
+
+    read_size = 65536
+    """Bytes asked for per read (tests shrink it to split a secret across reads)."""
+
+    def __init__(self, provider: Provider, dialect: CliDialect) -> None:
+        self.provider = provider
+        self.dialect = dialect
+        self.device = provider.device
+        self.options = provider.options
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._stdin: asyncssh.SSHWriter[str] | None = None
+        self._stdout: asyncssh.SSHReader[str] | None = None
+        self._prompt_re = dialect.prompt
+        self.prompt = ""
+        self.level = ""
+        self.mode = ""
+        self.alive = False
+
+    # -- connection ----------------------------------------------------------------------
+    @property
+    def where(self) -> str:
+        return f"{self.device.host}:{self.device.port}"
+
+    async def open(self) -> str:
+        """Connect, log in, open the shell and read up to the first prompt; return the banner."""
+        creds = self.provider.credentials
+        check = HostKeyCheck(self.device, self.options.known_hosts)
+        recorder = _HostKeyRecorder()
+        use_keys = creds.use_keys
+        methods = "publickey,keyboard-interactive,password" if use_keys else \
+            "keyboard-interactive,password"
+        try:
+            async with asyncio.timeout(self.options.connect_timeout):
+                self._conn = await asyncssh.connect(
+                    self.device.host, self.device.port,
+                    username=creds.username,
+                    password=creds.password,
+                    known_hosts=check.asyncssh_known_hosts() if check.enabled else None,
+                    client_factory=lambda: recorder,
+                    client_keys=() if use_keys else None,
+                    agent_path=() if use_keys else None,
+                    preferred_auth=methods,
+                    gss_host=None,
+                    config=None,
+                    connect_timeout=self.options.connect_timeout,
+                )
+                self._stdin, self._stdout, _ = await self._conn.open_session(
+                    term_type="vt100", term_size=TERM_SIZE, encoding="utf-8",
+                    errors="replace")
+        except asyncssh.HostKeyNotVerifiable:
+            raise check.refusal(recorder.offered) from None
+        except asyncssh.PermissionDenied:
+            raise AuthenticationFailed(
+                self.device.name,
+                f"login refused for user {creds.username!r} at {self.where}") from None
+        except TimeoutError:
+            raise DeviceTimeout(self.device.name, f"no SSH login at {self.where} within "
+                                f"{self.options.connect_timeout:g}s") from None
+        except ConnectionRefusedError:
+            raise DeviceUnreachable(self.device.name,
+                                    f"connection refused by {self.where}") from None
+        except (asyncssh.Error, OSError) as exc:
+            raise DeviceUnreachable(self.device.name,
+                                    f"cannot connect to {self.where}: {exc}") from None
+        self.alive = True
+        banner = await self.read_until(("prompt",), action="login",
+                                       wait=self.options.connect_timeout)
+        host = self.dialect.prompt.fullmatch(banner.prompt)
+        if host is not None:
+            self._prompt_re = self.dialect.prompt_for(host.group("host"))
+        return banner.output
+
+    async def close(self) -> None:
+        """Close the channel and connection; never raises, safe to call twice."""
+        self.alive = False
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        conn.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2.0):
+                await conn.wait_closed()
+
+    # -- exchanges -----------------------------------------------------------------------
+    def send(self, line: str, *, hide: bool = False) -> None:
+        """Type one line at the device; the dialogue shows it masked (or hidden)."""
+        if self._stdin is None or not self.alive:
+            raise DeviceUnreachable(self.device.name, "not connected")
+        if hide:
+            self.provider.log_sent("*" * 8)
+        else:
+            self.provider.log_sent(line)
+        try:
+            self._stdin.write(line + "\n")
+        except (asyncssh.Error, OSError) as exc:
+            self.alive = False
+            raise DeviceUnreachable(self.device.name,
+                                    f"connection to {self.where} lost: {exc}") from None
+
+    async def command(self, line: str, *, expect: tuple[Expect, ...] = ("prompt",),
+                      hide: bool = False, wait: float | None = None) -> Reply:
+        """Send `line` and read the device's answer up to the next prompt (or question)."""
+        self.send(line, hide=hide)
+        action = "a hidden answer" if hide else repr(self.provider.redactor.mask_line(line))
+        reply = await self.read_until(expect, action=action, wait=wait)
+        echo = "" if hide else line
+        return Reply(_strip_echo(reply.output, echo), reply.ended_with, reply.prompt)
+
+    async def read_until(self, expect: tuple[Expect, ...], *, action: str,
+                         wait: float | None = None) -> Reply:
+        """Read until the last line is one of `expect`; `wait` is the longest silence allowed."""
+        if self._stdout is None:
+            raise DeviceUnreachable(self.device.name, "not connected")
+        silence = self.options.command_timeout if wait is None else wait
+        buffer = ""
+        try:
+            while True:
+                tail = _last_line(buffer)
+                if tail and self._stdin is not None and PAGER.search(tail):
+                    buffer = buffer[: len(buffer) - len(tail)]
+                    self._stdin.write(" ")
+                    tail = ""
+                found = self._match(tail, expect) if tail else None
+                if found is not None:
+                    self.provider.flush_dialogue()
+                    output = _clean(buffer[: len(buffer) - len(tail)])
+                    return Reply(output, found, tail.strip())
+                async with asyncio.timeout(silence):
+                    chunk = await self._stdout.read(self.read_size)
+                if not chunk:
+                    raise DeviceUnreachable(self.device.name,
+                                            f"connection closed by {self.where} during {action}")
+                self.provider.log_received(chunk)
+                buffer += chunk
+        except TimeoutError:
+            self.alive = False
+            self.provider.flush_dialogue()
+            raise DeviceTimeout(self.device.name,
+                                f"no answer for {silence:g}s during {action}") from None
+        except DeviceError:
+            self.alive = False
+            self.provider.flush_dialogue()
+            raise
+        except (asyncssh.Error, OSError) as exc:
+            self.alive = False
+            self.provider.flush_dialogue()
+            raise DeviceUnreachable(self.device.name, f"connection to {self.where} lost during "
+                                    f"{action}: {exc}") from None
+
+    def _match(self, tail: str, expect: tuple[Expect, ...]) -> Expect | None:
+        text = tail.rstrip("\r")
+        if "prompt" in expect:
+            match = self._prompt_re.fullmatch(text)
+            if match is not None:
+                self.level = match.group("level")
+                self.mode = match.groupdict().get("mode") or ""
+                self.prompt = text.strip()
+                return "prompt"
+        if "password" in expect and PASSWORD_PROMPT.search(text):
+            return "password"
+        if "question" in expect and QUESTION.search(text):
+            return "question"
+        return None
+
+
+def _last_line(buffer: str) -> str:
+    return buffer[buffer.rfind("\n") + 1:]
+
+
+def _clean(text: str) -> str:
+    """Device output as plain lines: no CR, no backspaces or terminal escapes, no pager."""
+    text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", ""))
+    while "\x08" in text:
+        text = _BACKSPACES.sub("", text)
+    return "\n".join(line for line in text.split("\n") if not PAGER.fullmatch(line.strip()))
+
+
+def _strip_echo(output: str, line: str) -> str:
+    """Drop the echo of what we typed (the first line), Junos' `[edit]` and blank tail lines."""
+    if line and output:
+        first, _, rest = output.partition("\n")
+        if first.strip().endswith(line.strip()):
+            output = rest
+    output = output.rstrip("\n")
+    last = _last_line(output)
+    if last.startswith("[edit"):
+        output = output[: len(output) - len(last)].rstrip("\n")
+    return output

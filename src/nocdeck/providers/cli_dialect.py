@@ -1,0 +1,136 @@
+"""What each platform's CLI looks like to a driver, in one place per platform (scrapli's lesson).
+
+A driver that speaks to a device through an interactive shell needs to know the prompts, how
+to turn paging off, how to enter and leave configuration mode, what a refused line looks like
+and how a change is kept (`write memory` or a Junos commit). Both providers read it from here:
+the asyncssh provider for all of it, the netmiko provider for the error patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nocdeck.errors import BadInput
+
+_IOS_ERRORS = (
+    r"^\s*% ?(?:Invalid input|Incomplete command|Ambiguous command|Unknown command"
+    r"|Unrecognized command|Unavailable command|Bad |Error|Invalid|Cannot|Not authorized)"
+)
+_JUNOS_ERRORS = (
+    r"^\s*(?:syntax error|error:|unknown command|missing argument|invalid (?:value|command))"
+)
+
+
+@dataclass(frozen=True)
+class CliDialect:
+    """The CLI conventions of one platform (a netmiko device_type)."""
+
+    platform: str
+    prompt: re.Pattern[str]
+    """Any prompt of the platform, matched against the last line of output (group `host`)."""
+    paging_off: tuple[str, ...]
+    """Sent once after login: no `--More--`, no line wrapping."""
+    enable: str | None
+    """The command to reach privileged mode (`enable`), or None where there is none."""
+    config_enter: str
+    config_exit: tuple[str, ...]
+    """Leave configuration mode; also sent after a rejected line."""
+    discard: tuple[str, ...]
+    """Throw away uncommitted changes before leaving config mode after a rejection (Junos)."""
+    running_config: str
+    save: tuple[str, ...]
+    """IOS/EOS: copy running to startup. Junos has none: a commit is what keeps a change."""
+    commit: str | None
+    commit_confirmed: str | None
+    """Format string with `{minutes}` (Junos `commit confirmed N`)."""
+    error: re.Pattern[str]
+    """A line of the device's reply that means the line sent was refused."""
+    uses_commit: bool = False
+
+    @property
+    def error_pattern(self) -> str:
+        """The error regex as a string (netmiko's `error_pattern` takes one)."""
+        return self.error.pattern
+
+    def prompt_for(self, host: str) -> re.Pattern[str]:
+        """Prompts of one device only, once its hostname is known (fewer false matches)."""
+        name = re.escape(host)
+        if self.uses_commit:
+            return re.compile(rf"(?P<user>[\w.\-]+)@(?P<host>{name})(?P<level>[>#%])\s?")
+        return re.compile(rf"(?P<host>{name})(?:\((?P<mode>[\w.\-]+)\))?(?P<level>[>#])\s?")
+
+    def find_error(self, reply: str) -> str | None:
+        """The device's complaint in a reply to one line, or None if the line was taken."""
+        for line in reply.replace("\r", "").split("\n"):
+            if self.error.search(line):
+                return line.strip()
+        return None
+
+
+_IOS_PROMPT = re.compile(
+    r"(?P<host>[A-Za-z0-9][\w.\-/:]*)(?:\((?P<mode>[\w.\-]+)\))?(?P<level>[>#])\s?"
+)
+_JUNOS_PROMPT = re.compile(r"(?P<user>[\w.\-]+)@(?P<host>[\w.\-]+)(?P<level>[>#%])\s?")
+
+_IOS_LIKE = {
+    "prompt": _IOS_PROMPT,
+    "enable": "enable",
+    "config_enter": "configure terminal",
+    "config_exit": ("end",),
+    "discard": (),
+    "running_config": "show running-config",
+    "save": ("write memory",),
+    "commit": None,
+    "commit_confirmed": None,
+    "error": re.compile(_IOS_ERRORS, re.IGNORECASE),
+}
+
+DIALECTS: dict[str, CliDialect] = {
+    "cisco_ios": CliDialect(
+        platform="cisco_ios", paging_off=("terminal length 0", "terminal width 511"),
+        **_IOS_LIKE,  # type: ignore[arg-type]
+    ),
+    "arista_eos": CliDialect(
+        platform="arista_eos", paging_off=("terminal length 0", "terminal width 511"),
+        **_IOS_LIKE,  # type: ignore[arg-type]
+    ),
+    "juniper_junos": CliDialect(
+        platform="juniper_junos",
+        prompt=_JUNOS_PROMPT,
+        paging_off=("set cli screen-length 0", "set cli screen-width 511",
+                    "set cli complete-on-space off"),
+        enable=None,
+        config_enter="configure",
+        config_exit=("exit configuration-mode",),
+        discard=("rollback 0",),
+        running_config="show configuration",
+        save=(),
+        commit="commit",
+        commit_confirmed="commit confirmed {minutes}",
+        error=re.compile(_JUNOS_ERRORS, re.IGNORECASE),
+        uses_commit=True,
+    ),
+}
+DIALECTS["cisco_xe"] = DIALECTS["cisco_ios"]
+
+PAGER = re.compile(r"-+ ?\(?more\b[^\n]*$", re.IGNORECASE)
+"""A `--More--` / `---(more)---` pager waiting for a key on the last line."""
+PASSWORD_PROMPT = re.compile(r"[Pp]assword:\s*$")
+QUESTION = re.compile(r"(?:\[(?:yes,no|yes/no|confirm)\][^\n]*|\(yes\)[^\n]*)\s*$", re.IGNORECASE)
+"""A yes/no or [confirm] question (Junos `Exit with uncommitted changes? [yes,no] (yes)`)."""
+
+
+def dialect_for(platform: str, *, device: str = "") -> CliDialect:
+    """The dialect of a platform, or a clear error naming the device and the platforms known."""
+    try:
+        return DIALECTS[platform]
+    except KeyError:
+        where = f"device {device}: " if device else ""
+        known = ", ".join(sorted(DIALECTS))
+        raise BadInput(f"{where}unknown platform {platform!r}; known: {known}") from None
+
+
+def error_pattern(platform: str) -> str:
+    """The regex of a refused line on `platform`, for drivers that take one (netmiko)."""
+    return dialect_for(platform).error_pattern
