@@ -92,7 +92,8 @@ def coerce_inputs(workflow: Workflow, raw: Mapping[str, Any]) -> dict[str, Any]:
                 and len(value) > len(CRED_PREFIX)):
             problems.append(f"input {item.name!r}: a secret input takes a credential "
                             f"reference like 'cred:NAME', never the secret itself")
-    validator = Draft202012Validator(workflow.input_schema)
+    validator = Draft202012Validator(workflow.input_schema,
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
     for error in sorted(validator.iter_errors(values), key=lambda e: list(e.path)):
         field = ".".join(str(p) for p in error.path)
         if not field and error.validator == "required":
