@@ -75,11 +75,13 @@ class JunosDevice(LabDevice):
                via: str = "cli") -> None:
         """Make the candidate the running (and startup) config; a plain commit confirms."""
         with self.lock:
-            new = (self.candidate or self.committed()).copy()
+            # A committed config is never edited in place (edits go to a fresh candidate),
+            # so running, startup and the history entry can share one object.
+            new = self.candidate if self.candidate is not None else self.committed().copy()
             self.commits.insert(0, Commit(new, time.time(), user, via, comment,
                                           confirm_minutes))
             del self.commits[HISTORY_DEPTH:]
-            self.running, self.startup, self.candidate = new, new.copy(), None
+            self.running, self.startup, self.candidate = new, new, None
             self.confirm_deadline = None
             if confirm_minutes is not None:
                 delay = confirm_minutes * 60 / max(self.time_scale, 1e-9)
