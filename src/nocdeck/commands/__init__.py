@@ -12,6 +12,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("config_cmd", "config_group"),
     ("credentials", "credentials_group"),
     ("exec", "exec_command"),
+    ("hosts", "hosts_group"),
     ("records", "executions"),
     ("records", "show"),
     ("records", "db_group"),
