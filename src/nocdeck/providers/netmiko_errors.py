@@ -1,13 +1,13 @@
 """netmiko's and paramiko's failures turned into nocdeck's typed errors that name the device.
 
+(Host keys are refused earlier, by `nocdeck.providers.hostkeys`, with a HostKeyError.)
+
 netmiko folds very different failures into NetmikoTimeoutException (a refused TCP connection
 is one), so the original cause is looked for in the exception chain before deciding.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -25,29 +25,10 @@ from nocdeck.errors import (
     DeviceError,
     DeviceTimeout,
     DeviceUnreachable,
-    HostKeyError,
 )
 
 if TYPE_CHECKING:
     from nocdeck.providers.netmiko_provider import NetmikoProvider
-
-
-def fingerprint(key: paramiko.PKey) -> str:
-    """OpenSSH's SHA256 fingerprint of a host key."""
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
-
-
-class HostKeyPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
-    """Refuse a host key that is not in known_hosts, remembering its fingerprint for the user."""
-
-    def __init__(self) -> None:
-        self.unknown_fingerprint: str | None = None
-
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
-                         key: paramiko.PKey) -> None:
-        self.unknown_fingerprint = fingerprint(key)
-        raise paramiko.SSHException(f"host key for {hostname} is not in known_hosts")
 
 
 def is_dropped(conn: Any) -> bool:
@@ -76,17 +57,6 @@ def translate(exc: BaseException, provider: NetmikoProvider, action: str) -> Dev
     options = provider.options
     chain = _chain(exc)
 
-    for cause in chain:
-        if isinstance(cause, paramiko.BadHostKeyException):
-            return HostKeyError(
-                name, f"SSH host key of {where} has CHANGED (now {fingerprint(cause.key)}); "
-                      f"refusing to connect - check the device, then fix known_hosts")
-    if provider._host_keys.unknown_fingerprint:
-        fp = provider._host_keys.unknown_fingerprint
-        return HostKeyError(
-            name, f"unknown SSH host key {fp} for {where}; if it is right, trust it with: "
-                  f"ssh-keyscan -p {provider.device.port} {provider.device.host} "
-                  f">> ~/.ssh/known_hosts")
     if any(isinstance(c, NetmikoAuthenticationException | paramiko.AuthenticationException)
            for c in chain):
         return AuthenticationFailed(

@@ -33,7 +33,8 @@ from nocdeck.errors import (
 )
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions, PushResult
-from nocdeck.providers.netmiko_errors import HostKeyPolicy, is_dropped, translate
+from nocdeck.providers.hostkeys import HostKeyCheck, arm_netmiko
+from nocdeck.providers.netmiko_errors import is_dropped, translate
 from nocdeck.providers.netmiko_platforms import PLATFORMS, NetmikoPlatform, platform_for
 from nocdeck.providers.netmiko_push import confirm, push
 from nocdeck.providers.readonly import check_read_only
@@ -101,7 +102,6 @@ class NetmikoProvider(Provider):
         self._executor = executor or worker_pool()
         self._conn: BaseConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._host_keys = HostKeyPolicy()
         self._last_activity = time.monotonic()
 
     # -- plumbing ------------------------------------------------------------------------
@@ -142,12 +142,7 @@ class NetmikoProvider(Provider):
             "auto_connect": False,
         }
         conn = ConnectHandler(**params)
-        if self.device.host_key_check:
-            known_hosts = options.known_hosts
-            conn.key_policy = self._host_keys
-            conn.system_host_keys = known_hosts is None
-            conn.alt_host_keys = known_hosts is not None
-            conn.alt_key_file = known_hosts or ""
+        arm_netmiko(conn, HostKeyCheck(self.device, options.known_hosts))
         return conn
 
     def _connection(self) -> BaseConnection:
