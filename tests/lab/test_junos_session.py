@@ -256,3 +256,16 @@ async def test_commit_confirmed_rolls_back_on_the_servers_event_loop(r3: JunosDe
     await asyncio.sleep(0.3)  # the rollback comes from loop.call_later, not from a CLI line
     assert r3.confirm_deadline is None
     assert "temp" not in r3.running.render()
+
+
+def test_configure_exclusive_locks_others_out_until_it_ends(r3: JunosDevice) -> None:
+    holder, other = Cli(r3, 1), Cli(r3, 2)
+    assert "Entering configuration mode" in holder.out("configure exclusive")
+    holder.type("set snmp location locked-edit")
+    other.configure()
+    refused = other.out("set snmp location sneaky")
+    assert refused.startswith("error: configuration database locked by:\n  admin terminal pts/1")
+    assert Cli(r3, 3).out("configure exclusive").startswith("error: configuration database locked")
+    holder.session.on_disconnect()  # the SSH session dropped
+    assert not r3.has_changes()  # its uncommitted changes went with it
+    assert other.out("set snmp location now-allowed") == ""

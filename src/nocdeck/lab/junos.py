@@ -109,6 +109,10 @@ class JunosSession(PlatformSession):
             return self._configuration(words, pipes)
         return self._operational(words, pipes)
 
+    def on_disconnect(self) -> None:
+        """A dropped `configure exclusive` session frees the database, as on a real box."""
+        self.junos.release_exclusive(self.session_id)
+
     # -- helpers ------------------------------------------------------------------------
 
     def _caret(self, column: int, message: str) -> Reply:
@@ -144,6 +148,10 @@ class JunosSession(PlatformSession):
     def _configure(self, words: Words) -> Reply:
         if len(words) > 1 and _expand(words[1][0], ("private", "exclusive", "shared")) is None:
             return self._at(words, 1, "syntax error.")
+        if len(words) > 1 and _expand(words[1][0], ("exclusive",)):
+            refusal = self.junos.take_exclusive(self.session_id, self.username)
+            if refusal is not None:
+                return Reply(output=refusal)
         self.configuring, self.edit_path, self.edit_stack = True, [], []
         output = "Entering configuration mode"
         if self.junos.has_changes():
@@ -247,6 +255,9 @@ class JunosSession(PlatformSession):
             return self._show_config(words, 1, pipes, candidate, self.edit_path, top=True)
         if pipes:
             return self._caret(words[-1][1] + len(words[-1][0]) + 1, "syntax error.")
+        refusal = self.junos.locked_for(self.session_id)
+        if refusal is not None and verb in ("set", "delete", "commit", "rollback"):
+            return Reply(output=refusal)
         if verb in ("set", "delete", "edit"):
             return self._edit_statement(verb, words)
         if verb == "commit":
@@ -328,6 +339,7 @@ class JunosSession(PlatformSession):
             output = (f"commit confirmed will be automatically rolled back in {confirm} "
                       f"minutes unless confirmed\n{output}")
         if and_quit:
+            self.junos.release_exclusive(self.session_id)
             self.configuring, self.edit_path = False, []
             output += "\nExiting configuration mode"
         return Reply(output=output)
@@ -362,5 +374,6 @@ class JunosSession(PlatformSession):
                      prompt="Exit with uncommitted changes? [yes,no] (yes) ")
 
     def _exit_configuration(self) -> Reply:
+        self.junos.release_exclusive(self.session_id)
         self.configuring, self.edit_path, self.edit_stack = False, [], []
         return Reply(output="Exiting configuration mode")

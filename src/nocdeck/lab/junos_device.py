@@ -50,6 +50,32 @@ class JunosDevice(LabDevice):
     confirm_deadline: float | None = None
     """time.monotonic() after which an unconfirmed `commit confirmed` rolls back."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    exclusive: tuple[int, str, float] | None = None
+    """(session, user, since) of a `configure exclusive` session holding the database."""
+
+    def take_exclusive(self, session: int, user: str) -> str | None:
+        """Lock the candidate for one session; Junos's refusal text when someone else has it."""
+        with self.lock:
+            refusal = self.locked_for(session)
+            if refusal is None:
+                self.exclusive = (session, user, time.time())
+            return refusal
+
+    def locked_for(self, session: int) -> str | None:
+        """Junos's `configuration database locked` error, unless `session` may edit."""
+        holder = self.exclusive
+        if holder is None or holder[0] == session:
+            return None
+        since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(holder[2]))
+        return (f"error: configuration database locked by:\n  {holder[1]} terminal "
+                f"pts/{holder[0]} (pid {4000 + holder[0]}) on since {since}\n"
+                "      exclusive [edit]")
+
+    def release_exclusive(self, session: int) -> None:
+        """End an exclusive edit: Junos throws its uncommitted changes away."""
+        with self.lock:
+            if self.exclusive is not None and self.exclusive[0] == session:
+                self.exclusive, self.candidate = None, None
 
     def editable(self) -> JunosConfig:
         """The candidate, created from the running config on the first edit."""
