@@ -16,6 +16,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("records", "executions"),
     ("records", "show"),
     ("records", "db_group"),
+    ("catalog", "catalog_group"),
 )
 
 
