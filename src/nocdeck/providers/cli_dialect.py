@@ -18,7 +18,8 @@ _IOS_ERRORS = (
     r"|Unrecognized command|Unavailable command|Bad |Error|Invalid|Cannot|Not authorized)"
 )
 _JUNOS_ERRORS = (
-    r"^\s*(?:syntax error|error:|unknown command|missing argument|invalid (?:value|command))"
+    r"^\s*(?:syntax error|error:|unknown command|missing argument|invalid (?:value|command)"
+    r"|value \S+ is not within range)"
 )
 
 
@@ -62,9 +63,14 @@ class CliDialect:
 
     def find_error(self, reply: str) -> str | None:
         """The device's complaint in a reply to one line, or None if the line was taken."""
-        for line in reply.replace("\r", "").split("\n"):
+        lines = [line.strip() for line in reply.replace("\r", "").split("\n")]
+        for index, line in enumerate(lines):
+            if line == "^":
+                # A caret under the offending word: the next line says what is wrong.
+                rest = [ln for ln in lines[index + 1:] if ln]
+                return rest[0] if rest else "refused (marker '^' under the line)"
             if self.error.search(line):
-                return line.strip()
+                return line
         return None
 
 

@@ -12,6 +12,7 @@ from nocdeck.config import Settings
 from nocdeck.credentials.resolver import resolve_credentials
 from nocdeck.errors import BadInput
 from nocdeck.inventory.models import Device
+from nocdeck.providers.asyncssh_provider import AsyncsshProvider
 from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions
 from nocdeck.providers.netmiko_provider import NetmikoProvider
 from nocdeck.providers.workers import worker_pool
@@ -19,6 +20,7 @@ from nocdeck.redaction import Redactor
 
 PROVIDERS: dict[str, type[Provider]] = {
     "netmiko": NetmikoProvider,
+    "asyncssh": AsyncsshProvider,
 }
 """Every driver nocdeck can use, by the name the inventory and settings give it."""
 
