@@ -8,6 +8,7 @@ the partial candidate is discarded first (`rollback 0`) so a later commit cannot
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from netmiko import BaseConnection
@@ -16,9 +17,25 @@ from netmiko.juniper.juniper import JuniperBase
 
 from nocdeck.errors import BadInput, ChangeRejected
 from nocdeck.providers.base import PushResult
+from nocdeck.redaction import GLOBAL_REDACTOR, Redactor, mask_config_line
 
 if TYPE_CHECKING:
     from nocdeck.providers.netmiko_provider import NetmikoProvider
+
+
+def register_line_secrets(redactor: Redactor, line: str) -> None:
+    """Register the secret field of a secret-bearing config line as a known secret.
+
+    The device echoes the line after its prompt (`r1(config)#username x secret …`), where the
+    line patterns, anchored at the line start, would not see it; a known secret is masked
+    anywhere.
+    """
+    masked, count = mask_config_line(line)
+    if count:
+        for match in re.finditer(r"\*+", masked):
+            redactor.add_secret(line[match.start():match.end()])
+        GLOBAL_REDACTOR.add_secrets(
+            line[m.start():m.end()] for m in re.finditer(r"\*+", masked))
 
 
 def _send_line(conn: BaseConnection, line: str, error_pattern: str, timeout: float
@@ -78,6 +95,7 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
     rejected: ChangeRejected | None = None
     committed = True
     for line in lines:
+        register_line_secrets(provider.redactor, line)
         provider.log_sent(line)
         output, message = await provider.in_thread(
             lambda c, line=line: _send_line(c, line, platform.error_pattern, timeout),  # type: ignore[misc]
