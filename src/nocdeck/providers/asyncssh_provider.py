@@ -24,6 +24,7 @@ from nocdeck.inventory.models import Device
 from nocdeck.providers.asyncssh_shell import CliShell, Reply
 from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions, PushResult
 from nocdeck.providers.cli_dialect import CliDialect, dialect_for
+from nocdeck.providers.netmiko_push import register_line_secrets
 from nocdeck.providers.readonly import check_read_only
 from nocdeck.redaction import GLOBAL_REDACTOR, Redactor
 
@@ -164,6 +165,7 @@ class AsyncsshProvider(Provider):
         outputs = [(await self._run(dialect.config_enter)).output]
         rejected: ChangeRejected | None = None
         for line in lines:
+            register_line_secrets(self.redactor, line)
             reply = await self._run(line)
             outputs.append(reply.output)
             message = dialect.find_error(reply.output)
