@@ -6,6 +6,7 @@ stdout, exit 1 when there are any, 2 when the directory cannot be read at all.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def validate(state: CliState, directory: str | None, as_json: bool) -> None:
         else:
             click.echo(f"catalog OK: {_summary(catalog)} (revision {catalog.revision})")
     if problems:
-        raise click.exceptions.Exit(1)
+        sys.exit(1)
 
 
 def _listing(catalog: Catalog) -> dict[str, Any]:
