@@ -29,12 +29,12 @@ _DRIVERS = {
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
-_PASSWORD_IN_TEXT = re.compile(r"(?P<head>://[^:/@\s]*:)(?P<password>[^@\s]*)(?=@)")
+_PASSWORD_IN_TEXT = re.compile(r"(?<=:)[^@\s]+(?=@)")
 
 
 def mask_url_text(text: str) -> str:
     """Mask any `user:password@` inside a text, also one that is not a valid URL."""
-    return _PASSWORD_IN_TEXT.sub(lambda m: m.group("head") + "***", text)
+    return _PASSWORD_IN_TEXT.sub("***", text)
 
 
 def display_url(url: URL | str) -> str:

@@ -20,17 +20,21 @@ from nocdeck.redaction import mask
 UTC = dt.UTC
 
 
-_LINE_PREFIX = re.compile(r"^(?:[+-]|[\w.@:/-]+(?:\([\w./-]+\))?[#>%] ?)")
-"""A diff marker (`+enable secret …`) or a device prompt (`r1(config)#enable secret …`) in
-front of a config line; the secret patterns match from the start of the line."""
+_SEGMENT_START = re.compile(r"""^[+-]|['"`]|: |[#>%] ?""")
+"""Where a config line can start inside a longer line: after a diff marker
+(`+enable secret …`), a prompt (`r1(config)#enable secret …`), a quote or a colon
+(`edge-r1: rejected 'tacacs-server key 7 …'`). The secret patterns match from the start of
+a line, so each such tail is masked too; masks keep the length, so positions stay valid."""
 
 
 def _mask_line(line: str) -> str:
-    prefix = _LINE_PREFIX.match(line)
-    if prefix is None:
-        return mask(line)
-    head = prefix.group(0)
-    return mask(head) + mask(line[len(head):])
+    line = mask(line)
+    for match in _SEGMENT_START.finditer(line):
+        head, tail = line[:match.end()], line[match.end():]
+        masked = mask(tail)
+        if masked != tail:
+            line = head + masked
+    return line
 
 
 def mask_text(value: str) -> str:

@@ -1,0 +1,173 @@
+"""Executions, devices, steps and events: written one committed change at a time, read back
+in pages, newest first, filtered the way an engineer looks for a run."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from nocdeck.errors import StoreError
+from nocdeck.store import ExecutionStateConflict, NewStep, Store
+from tests.fixtures.store import sql_rows
+
+
+async def _plan(store: Store, workflow: str = "interface-description",
+                devices: tuple[str, ...] = ("core-sw1", "edge-r1"), **extra: object) -> str:
+    record = await store.create_execution(kind="plan", workflow=workflow,
+                                          requested_by="alice@jump1", inputs={"vlan": 10},
+                                          devices=devices, **extra)  # type: ignore[arg-type]
+    return record.id
+
+
+async def test_a_plan_is_recorded_with_its_devices_and_read_back(store: Store) -> None:
+    created = await store.create_execution(
+        kind="plan", workflow="interface-description", workflow_version="1.2.0",
+        catalog_revision="git:3f2a9c1", requested_by="alice@jump1",
+        inputs={"device": "core-sw1", "interface": "GigabitEthernet1/0/1",
+                "description": "uplink"},
+        devices=["core-sw1"], ticket="CHG-1042", reason="label the uplink")
+    assert created.id.startswith("ex-") and created.status == "pending"
+    await store.update_device(created.id, "core-sw1", status="planned", changed=True,
+                              diff="-description old\n+description uplink\n",
+                              lines_to_push=["interface GigabitEthernet1/0/1",
+                                             " description uplink"])
+    await store.add_steps(created.id, [NewStep(order=1, name="set description",
+                                               step_type="task", device="core-sw1",
+                                               implementation="ios-interface-description",
+                                               rendered_content="description uplink")])
+    await store.set_status(created.id, "planned")
+
+    detail = await store.get_execution(created.id)
+    execution = detail.execution
+    assert (execution.status, execution.workflow_version, execution.catalog_revision,
+            execution.ticket) == ("planned", "1.2.0", "git:3f2a9c1", "CHG-1042")
+    assert execution.finished_at is not None and execution.finished_at.tzinfo is not None
+    assert execution.inputs["interface"] == "GigabitEthernet1/0/1"
+    (device,) = detail.devices
+    assert (device.name, device.status, device.changed) == ("core-sw1", "planned", True)
+    assert device.lines_to_push == ("interface GigabitEthernet1/0/1", " description uplink")
+    (step,) = detail.steps
+    assert (step.name, step.implementation, step.status) == (
+        "set description", "ios-interface-description", "pending")
+    events = await store.list_events(created.id)
+    assert [(e.seq, e.type) for e in events] == [(1, "created"), (2, "status")]
+    assert events[1].payload == {"from": "pending", "to": "planned"}
+
+
+async def test_each_state_change_is_committed_before_the_call_returns(
+        store: Store, store_url: str) -> None:
+    execution_id = await _plan(store)
+    for status in ("awaiting_approval", "running"):
+        await store.set_status(execution_id, status)
+        assert sql_rows(store_url, f"SELECT status FROM executions WHERE id = '{execution_id}'"
+                        ) == [(status,)]
+    await store.update_device(execution_id, "edge-r1", status="running",
+                              lines_to_push=["ntp server 192.0.2.1"])
+    assert sql_rows(store_url, "SELECT status, lines_to_push FROM execution_devices "
+                               "WHERE device = 'edge-r1'")[0][0] == "running"
+    (step_id,) = await store.add_steps(execution_id, [NewStep(1, "push", "task", "edge-r1")])
+    await store.update_step(step_id, status="running")
+    assert sql_rows(store_url, f"SELECT status FROM execution_steps WHERE id = {step_id}"
+                    ) == [("running",)]
+
+
+async def test_a_run_moves_only_from_the_status_it_is_expected_in(store: Store) -> None:
+    execution_id = await _plan(store)
+    await store.set_status(execution_id, "awaiting_approval")
+    approved = await store.set_status(execution_id, "running", expected=["awaiting_approval"],
+                                      approved_by="bob@jump2", approval_comment="go")
+    assert (approved.approved_by, approved.approval_comment) == ("bob@jump2", "go")
+    assert approved.approved_at is not None and approved.started_at is not None
+    with pytest.raises(ExecutionStateConflict,
+                       match=f"execution {execution_id} is running, not awaiting_approval"):
+        await store.set_status(execution_id, "running", expected=["awaiting_approval"],
+                               approved_by="carol@jump3")
+    assert (await store.get_execution(execution_id)).execution.approved_by == "bob@jump2"
+
+
+async def test_two_approvers_at_once_start_the_run_exactly_once(store: Store,
+                                                                store_url: str) -> None:
+    execution_id = await _plan(store)
+    await store.set_status(execution_id, "awaiting_approval")
+    other = await Store.open(store_url)
+    try:
+        results = await asyncio.gather(
+            store.set_status(execution_id, "running", expected=["awaiting_approval"],
+                             approved_by="bob@jump2"),
+            other.set_status(execution_id, "running", expected=["awaiting_approval"],
+                             approved_by="carol@jump3"),
+            return_exceptions=True)
+    finally:
+        await other.close()
+    conflicts = [r for r in results if isinstance(r, ExecutionStateConflict)]
+    assert len(conflicts) == 1, results
+    events = await store.list_events(execution_id)
+    assert [e.payload["to"] for e in events if e.type == "status"] == [
+        "awaiting_approval", "running"]
+
+
+async def test_executions_page_newest_first_and_filter(store: Store) -> None:
+    ids = []
+    for index in range(7):
+        workflow = "ntp-servers" if index % 2 else "interface-description"
+        ids.append(await _plan(store, workflow=workflow,
+                               devices=(f"edge-r{index}", "core-sw1") if index < 3
+                               else (f"edge-r{index}",)))
+    await store.set_status(ids[4], "failed", error="edge-r4: rejected")
+
+    everything = await store.list_executions(limit=100)
+    assert [e.id for e in everything] == list(reversed(ids))
+    first, second = (await store.list_executions(limit=3),
+                     await store.list_executions(limit=3, offset=3))
+    assert [e.id for e in first + second] == list(reversed(ids))[:6]
+    assert [e.id for e in await store.list_executions(workflow="ntp-servers")] == [
+        ids[5], ids[3], ids[1]]
+    assert [e.id for e in await store.list_executions(status="failed")] == [ids[4]]
+    assert [e.id for e in await store.list_executions(device="core-sw1")] == [
+        ids[2], ids[1], ids[0]]
+    assert [e.id for e in await store.list_executions(device="edge-r[0-9]")] == []
+    assert [e.id for e in await store.list_executions(device="edge-r?")] == list(
+        reversed(ids))
+    listed = (await store.list_executions(device="edge-r0"))[0]
+    assert [(d.name, d.status, d.changed) for d in listed.devices] == [
+        ("edge-r0", "pending", False), ("core-sw1", "pending", False)]
+
+
+async def test_an_id_prefix_is_resolved_and_an_unknown_id_is_named(store: Store) -> None:
+    execution_id = await _plan(store)
+    assert await store.resolve_execution_id(execution_id[:-2]) == execution_id
+    with pytest.raises(StoreError, match=r"no execution 'ex-19990101-zz' in store at "):
+        await store.resolve_execution_id("ex-19990101-zz")
+    with pytest.raises(StoreError, match=r"no execution 'nope'"):
+        await store.get_execution("nope")
+    with pytest.raises(StoreError, match=r"has no device 'ghost'"):
+        await store.update_device(execution_id, "ghost", status="failed")
+    with pytest.raises(ValueError, match=r"unknown execution status 'done'"):
+        await store.set_status(execution_id, "done")
+
+
+async def test_dialogue_appends_and_step_times_follow_status(store: Store) -> None:
+    execution_id = await _plan(store)
+    await store.update_device(execution_id, "edge-r1", append_dialogue="edge-r1#conf t\n")
+    await store.update_device(execution_id, "edge-r1",
+                              append_dialogue="edge-r1(config)#ntp server 192.0.2.1\n")
+    (step_id,) = await store.add_steps(execution_id, [NewStep(1, "push", "task", "edge-r1")])
+    await store.update_step(step_id, status="running", attempts=1)
+    await store.update_step(step_id, status="failed", error="timed out", attempts=2)
+    detail = await store.get_execution(execution_id)
+    device = next(d for d in detail.devices if d.name == "edge-r1")
+    assert device.dialogue == "edge-r1#conf t\nedge-r1(config)#ntp server 192.0.2.1\n"
+    (step,) = detail.steps
+    assert step.started_at is not None and step.finished_at is not None
+    assert step.started_at <= step.finished_at and step.attempts == 2
+
+
+async def test_events_are_numbered_in_order_under_concurrent_writers(store: Store) -> None:
+    execution_id = await _plan(store)
+    await asyncio.gather(*(store.append_event(execution_id, "log", {"line": f"line {i}"})
+                           for i in range(20)))
+    events = await store.list_events(execution_id)
+    assert [e.seq for e in events] == list(range(1, 22))
+    page = await store.list_events(execution_id, after_seq=10, limit=5)
+    assert [e.seq for e in page] == [11, 12, 13, 14, 15]
