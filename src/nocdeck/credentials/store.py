@@ -44,6 +44,13 @@ class Secrets:
     enable_secret: str | None
 
 
+def naming(name: str, exc: CredentialError) -> CredentialError:
+    """The same error, saying which credential it is about (once)."""
+    if str(exc).startswith(f"credential {name!r}"):
+        return exc
+    return type(exc)(f"credential {name!r}: {exc}")
+
+
 def not_stored_message(name: str) -> str:
     return (f"credential {name!r} is not stored; add it with: nocdeck credentials set {name} "
             f"(see: nocdeck credentials list)")
@@ -95,7 +102,8 @@ class CredentialStore:
 
     def default_backend(self) -> str:
         choice = self.keyring_choice()
-        return choice.describe() if choice.usable else f"vault {self.vault.path}"
+        return choice.describe() if choice.usable else (
+            f"vault {self.vault.path}; {choice.describe()}")
 
     def _keyring(self) -> OsKeyring:
         return OsKeyring(self.keyring_choice(), self.keyring_timeout)
@@ -133,11 +141,21 @@ class CredentialStore:
         if not username.strip():
             raise CredentialError(f"credential {name!r}: the username is empty")
         GLOBAL_REDACTOR.add_secrets([password, enable_secret])
-        payload = json.dumps({"password": password, "enable_secret": enable_secret})
-        chosen = self._choose_backend(backend)
         has_secrets = bool(password or enable_secret)
-        if chosen == "vault" and has_secrets:
-            self._unlock_vault()
+        try:
+            chosen = self._choose_backend(backend)
+            if chosen == "vault" and has_secrets:
+                self._unlock_vault()
+            return self._store(name, username=username, password=password,
+                               enable_secret=enable_secret, use_keys=use_keys, chosen=chosen)
+        except CredentialError as exc:
+            raise naming(name, exc) from None
+
+    def _store(self, name: str, *, username: str, password: str | None,
+               enable_secret: str | None, use_keys: bool, chosen: Literal["keyring", "vault"]
+               ) -> CredentialEntry:
+        has_secrets = bool(password or enable_secret)
+        payload = json.dumps({"password": password, "enable_secret": enable_secret})
         with self.index.locked():
             entries = self.index.read()
             previous = entries.get(name)
@@ -248,7 +266,10 @@ class CredentialStore:
         entry = self.entry(name)
         if entry is None:
             raise CredentialError(not_stored_message(name))
-        found = self.secrets(entry)
+        try:
+            found = self.secrets(entry)
+        except CredentialError as exc:
+            raise naming(name, exc) from None
         return ResolvedCredentials(
             username=entry.username or fallback_username or "",
             password=found.password, enable_secret=found.enable_secret,
