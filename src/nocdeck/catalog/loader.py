@@ -127,7 +127,7 @@ def _template_source(entry: Entry, model: TaskImplementation, layer: Layer
         return _inline_source(entry.doc, entry.prefix, model.template)
     if model.template_file is None:
         return None
-    path = (entry.doc.path.parent / model.template_file)
+    path = Path(os.path.normpath(entry.doc.path.parent / model.template_file))
     try:
         inside = path.resolve().is_relative_to(layer.path.resolve())
     except OSError:
