@@ -1,0 +1,1 @@
+"""The platform config model behind `nocdeck.engine.configtext`: trees, tables, editors."""
