@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from nocdeck.errors import StoreError
-from nocdeck.store import ExecutionStateConflict, NewStep, Store
+from nocdeck.store import DeviceChange, ExecutionStateConflict, NewStep, Store
 from tests.fixtures.store import sql_rows
 
 
@@ -171,3 +171,35 @@ async def test_events_are_numbered_in_order_under_concurrent_writers(store: Stor
     assert [e.seq for e in events] == list(range(1, 22))
     page = await store.list_events(execution_id, after_seq=10, limit=5)
     assert [e.seq for e in page] == [11, 12, 13, 14, 15]
+
+
+async def test_a_thousand_device_results_are_recorded_in_one_transaction(store: Store) -> None:
+    names = [f"access-sw{i:04d}" for i in range(1000)]
+    execution_id = await _plan(store, devices=tuple(names))
+    await store.update_devices(execution_id, [
+        DeviceChange(name, status="planned" if i % 2 else "no_change", changed=bool(i % 2),
+                     diff=f"+description port {i}\n" if i % 2 else None,
+                     lines_to_push=[f"description port {i}"] if i % 2 else None)
+        for i, name in enumerate(names)],
+        append_dialogue={names[1]: "access-sw0001#show run\n"})
+    detail = await store.get_execution(execution_id)
+    assert [d.status for d in detail.devices[:3]] == ["no_change", "planned", "no_change"]
+    assert detail.devices[999].diff == "+description port 999\n"
+    assert detail.devices[1].dialogue == "access-sw0001#show run\n"
+    with pytest.raises(StoreError, match=r"has no device 'ghost'"):
+        await store.update_devices(execution_id, [DeviceChange("ghost", status="failed")])
+    with pytest.raises(ValueError, match=r"unknown push outcome 'maybe'"):
+        await store.update_devices(execution_id, [DeviceChange(names[0], outcome="maybe")])
+
+
+async def test_two_processes_meeting_a_new_database_migrate_it_once(
+        empty_store_url: str) -> None:
+    stores = await asyncio.gather(Store.open(empty_store_url), Store.open(empty_store_url))
+    try:
+        upgrades = sorted((s.schema.before or "", s.schema.after) for s in stores)
+        assert upgrades == [("", "0001"), ("0001", "0001")], "exactly one of them migrated"
+        assert sql_rows(empty_store_url, "SELECT version_num FROM alembic_version") == [
+            ("0001",)]
+    finally:
+        for opened in stores:
+            await opened.close()

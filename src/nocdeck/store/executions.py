@@ -8,11 +8,11 @@ two processes that approve the same run at once cannot both start it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,19 +20,19 @@ from nocdeck.errors import StoreError
 from nocdeck.redaction import GLOBAL_REDACTOR, MASK_CHAR
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
+from nocdeck.store.history import execution_record
 from nocdeck.store.ids import new_id
 from nocdeck.store.models import Execution, ExecutionDevice, ExecutionStep
 from nocdeck.store.records import (
     FINISHED_STATUSES,
-    DeviceRecord,
+    DeviceChange,
     DeviceStatus,
     DeviceSummary,
-    ExecutionDetail,
     ExecutionKind,
     ExecutionRecord,
     ExecutionStatus,
     NewStep,
-    StepRecord,
+    PushOutcome,
     StepStatus,
 )
 from nocdeck.store.types import utcnow
@@ -70,21 +70,17 @@ def stored_inputs(inputs: Mapping[str, Any], secret_inputs: Collection[str]) -> 
     return stored
 
 
-def execution_record(row: Execution, devices: Iterable[DeviceSummary] = ()) -> ExecutionRecord:
-    values = {f.name: getattr(row, f.name) for f in fields(ExecutionRecord) if f.name != "devices"}
-    values["inputs"] = dict(row.inputs or {})
-    return ExecutionRecord(**values, devices=tuple(devices))
-
-
-def device_record(row: ExecutionDevice) -> DeviceRecord:
-    values = {f.name: getattr(row, f.name) for f in fields(DeviceRecord)
-              if f.name not in {"name", "lines_to_push", "pushed_lines"}}
-    return DeviceRecord(**values, name=row.device, lines_to_push=tuple(row.lines_to_push or ()),
-                        pushed_lines=tuple(row.pushed_lines or ()))
-
-
-def step_record(row: ExecutionStep) -> StepRecord:
-    return StepRecord(**{f.name: getattr(row, f.name) for f in fields(StepRecord)})
+def _device_values(change: DeviceChange) -> dict[str, Any]:
+    values = {f.name: getattr(change, f.name) for f in fields(DeviceChange)
+              if f.name != "device" and getattr(change, f.name) is not None}
+    if "status" in values:
+        _check(values["status"], DeviceStatus, "device status")
+    if "outcome" in values:
+        _check(values["outcome"], PushOutcome, "push outcome")
+    for key in ("lines_to_push", "pushed_lines"):
+        if key in values:
+            values[key] = list(values[key])
+    return values
 
 
 class ExecutionsMixin(EventsMixin, StoreBase):
@@ -213,7 +209,7 @@ class ExecutionsMixin(EventsMixin, StoreBase):
                     payload[key] = value
             await self._add_event(session, execution_id, "status", payload)
             await session.flush()
-            return execution_record(row, await self._summaries(session, [execution_id]))
+            return execution_record(row)
 
     async def update_device(
         self,
@@ -234,46 +230,69 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         started_at: dt.datetime | None = None,
         finished_at: dt.datetime | None = None,
     ) -> None:
-        """Record what happened on one device; arguments left None are left as they are."""
-        values: dict[str, Any] = {
-            key: value for key, value in (
-                ("status", status and _check(status, DeviceStatus, "device status")),
-                ("changed", changed), ("diff", diff), ("dialogue", dialogue),
-                ("lines_to_push", None if lines_to_push is None else list(lines_to_push)),
-                ("pushed_lines", None if pushed_lines is None else list(pushed_lines)),
-                ("backup_before_id", backup_before_id), ("backup_after_id", backup_after_id),
-                ("outcome", outcome), ("error", error), ("started_at", started_at),
-                ("finished_at", finished_at),
-            ) if value is not None}
-        if append_dialogue is not None:
-            values["dialogue"] = func.coalesce(ExecutionDevice.dialogue, "") + append_dialogue
-        if not values:
+        """Record what happened on one device; arguments left None stay as they are.
+        `append_dialogue` adds to the dialogue log (write the intent before the first byte)."""
+        change = DeviceChange(device, status=status, changed=changed, diff=diff,
+                              lines_to_push=lines_to_push, pushed_lines=pushed_lines,
+                              dialogue=dialogue, backup_before_id=backup_before_id,
+                              backup_after_id=backup_after_id, outcome=outcome, error=error,
+                              started_at=started_at, finished_at=finished_at)
+        await self.update_devices(execution_id, [change], append_dialogue=(
+            {device: append_dialogue} if append_dialogue is not None else None))
+
+    async def update_devices(self, execution_id: str, changes: Sequence[DeviceChange], *,
+                             append_dialogue: Mapping[str, str] | None = None) -> None:
+        """Record many devices' results in one transaction (a plan of a thousand devices)."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for change in changes:
+            values = _device_values(change)
+            if values:
+                groups.setdefault(tuple(sorted(values)), []).append(
+                    {**values, "_device": change.device})
+        appends = [{"_device": device, "_text": text}
+                   for device, text in (append_dialogue or {}).items()]
+        names = {row["_device"] for rows in groups.values() for row in rows}
+        names.update(row["_device"] for row in appends)
+        if not names:
             return
+        table = cast(Table, ExecutionDevice.__table__)
+        target = (table.c.execution_id == execution_id) & (table.c.device == bindparam("_device"))
         async with self._writing() as session:
-            result = await session.execute(
-                update(ExecutionDevice)
-                .where(ExecutionDevice.execution_id == execution_id,
-                       ExecutionDevice.device == device)
-                .values(values))
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise StoreError(f"execution {execution_id} has no device {device!r} "
-                                 f"in store at {self.url}")
+            known = set(await session.scalars(
+                select(ExecutionDevice.device).where(ExecutionDevice.execution_id == execution_id,
+                                                     ExecutionDevice.device.in_(names))))
+            if names - known:
+                raise StoreError(f"execution {execution_id} has no device "
+                                 f"{min(names - known)!r} in store at {self.url}")
+            for keys, rows in groups.items():
+                await session.execute(
+                    update(table).where(target).values(
+                        {key: bindparam(key, type_=table.c[key].type) for key in keys}),
+                    rows)
+            if appends:
+                await session.execute(
+                    update(table).where(target).values(dialogue=func.coalesce(
+                        table.c.dialogue, "") + bindparam("_text", type_=table.c.dialogue.type)),
+                    appends)
 
     async def add_steps(self, execution_id: str, steps: Sequence[NewStep]) -> list[int]:
         """Record steps (in one transaction, for a thousand devices at once); their ids."""
         now = utcnow()
-        async with self._writing() as session:
-            rows = [ExecutionStep(
-                execution_id=execution_id, device=step.device, order=step.order,
-                name=step.name, step_type=step.step_type,
-                status=_check(step.status, StepStatus, "step status"),
-                implementation=step.implementation, rendered_content=step.rendered_content,
-                inputs=dict(step.inputs) if step.inputs is not None else None, attempts=0,
-                started_at=now if step.status == StepStatus.RUNNING else None)
+        rows = [{"execution_id": execution_id, "device": step.device, "order": step.order,
+                 "name": step.name, "step_type": step.step_type,
+                 "status": _check(step.status, StepStatus, "step status"),
+                 "implementation": step.implementation,
+                 "rendered_content": step.rendered_content,
+                 "inputs": dict(step.inputs) if step.inputs is not None else None,
+                 "attempts": 0, "started_at": now if step.status == StepStatus.RUNNING else None}
                 for step in steps]
-            session.add_all(rows)
-            await session.flush()
-            return [row.id for row in rows]
+        if not rows:
+            return []
+        async with self._writing() as session:
+            ids = await session.scalars(
+                insert(ExecutionStep).returning(ExecutionStep.id, sort_by_parameter_order=True),
+                rows)
+            return list(ids)
 
     async def update_step(
         self,
@@ -308,84 +327,3 @@ class ExecutionsMixin(EventsMixin, StoreBase):
                 update(ExecutionStep).where(ExecutionStep.id == step_id).values(values))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise StoreError(f"no execution step {step_id} in store at {self.url}")
-
-    async def _summaries(self, session: AsyncSession, ids: Sequence[str]
-                         ) -> list[DeviceSummary]:
-        rows = await session.execute(
-            select(ExecutionDevice.device, ExecutionDevice.status, ExecutionDevice.changed)
-            .where(ExecutionDevice.execution_id.in_(ids))
-            .order_by(ExecutionDevice.position, ExecutionDevice.device))
-        return [DeviceSummary(name, status, changed) for name, status, changed in rows]
-
-    async def list_executions(
-        self,
-        *,
-        workflow: str | None = None,
-        status: str | None = None,
-        device: str | None = None,
-        kind: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[ExecutionRecord]:
-        """One page of executions, newest first; `device` may be a glob (`core-*`)."""
-        stmt = select(Execution)
-        if workflow:
-            stmt = stmt.where(Execution.workflow == workflow)
-        if status:
-            stmt = stmt.where(Execution.status == status)
-        if kind:
-            stmt = stmt.where(Execution.kind == kind)
-        if device:
-            target = ExecutionDevice.device == device
-            if "*" in device or "?" in device:
-                pattern = (device.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                           .replace("*", "%").replace("?", "_"))
-                target = ExecutionDevice.device.like(pattern, escape="\\")
-            stmt = stmt.where(exists().where(ExecutionDevice.execution_id == Execution.id,
-                                             target))
-        stmt = (stmt.order_by(Execution.created_at.desc(), Execution.id.desc())
-                .limit(limit).offset(offset))
-        async with self._reading() as session:
-            rows = list(await session.scalars(stmt))
-            devices: dict[str, list[DeviceSummary]] = {row.id: [] for row in rows}
-            found = await session.execute(
-                select(ExecutionDevice.execution_id, ExecutionDevice.device,
-                       ExecutionDevice.status, ExecutionDevice.changed)
-                .where(ExecutionDevice.execution_id.in_(list(devices)))
-                .order_by(ExecutionDevice.position, ExecutionDevice.device))
-            for execution_id, name, device_status, changed in found:
-                devices[execution_id].append(DeviceSummary(name, device_status, changed))
-        return [execution_record(row, devices[row.id]) for row in rows]
-
-    async def resolve_execution_id(self, text: str) -> str:
-        """The full id for an id or a unique prefix of one (`ex-20261124-0fj`)."""
-        text = text.strip()
-        async with self._reading() as session:
-            if await session.get(Execution, text) is not None:
-                return text
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            matches = list(await session.scalars(
-                select(Execution.id).where(Execution.id.like(f"{escaped}%", escape="\\"))
-                .order_by(Execution.id).limit(3)))
-        if len(matches) == 1 and len(text) >= 6:
-            return matches[0]
-        if len(matches) > 1:
-            raise StoreError(f"execution id {text!r} is ambiguous: {', '.join(matches)}, …")
-        raise StoreError(f"no execution {text!r} in store at {self.url}")
-
-    async def get_execution(self, execution_id: str) -> ExecutionDetail:
-        """An execution with all its devices and steps; StoreError when there is none."""
-        async with self._reading() as session:
-            row = await session.get(Execution, execution_id)
-            if row is None:
-                raise StoreError(f"no execution {execution_id!r} in store at {self.url}")
-            devices = list(await session.scalars(
-                select(ExecutionDevice).where(ExecutionDevice.execution_id == execution_id)
-                .order_by(ExecutionDevice.position, ExecutionDevice.device)))
-            steps = list(await session.scalars(
-                select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
-                .order_by(ExecutionStep.order, ExecutionStep.device, ExecutionStep.id)))
-        summaries = [DeviceSummary(d.device, d.status, d.changed) for d in devices]
-        return ExecutionDetail(execution=execution_record(row, summaries),
-                               devices=tuple(device_record(d) for d in devices),
-                               steps=tuple(step_record(s) for s in steps))

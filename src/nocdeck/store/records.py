@@ -7,7 +7,7 @@ accidentally write back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -166,6 +166,25 @@ class EventRecord:
     at: dt.datetime
     type: str
     payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeviceChange:
+    """What happened on one device of an execution; fields left None stay as they are."""
+
+    device: str
+    status: str | None = None
+    changed: bool | None = None
+    diff: str | None = None
+    lines_to_push: Sequence[str] | None = None
+    pushed_lines: Sequence[str] | None = None
+    dialogue: str | None = None
+    backup_before_id: int | None = None
+    backup_after_id: int | None = None
+    outcome: str | None = None
+    error: str | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

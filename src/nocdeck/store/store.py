@@ -23,6 +23,7 @@ from nocdeck.store.connect import (
     parse_store_url,
 )
 from nocdeck.store.executions import ExecutionsMixin
+from nocdeck.store.history import HistoryMixin
 from nocdeck.store.leases import LeasesMixin
 from nocdeck.store.migrate import (
     SCHEMA_REVISION,
@@ -49,7 +50,7 @@ async def _prepare_schema(engine: AsyncEngine, shown_url: str, migrate: bool) ->
                      f"than this nocdeck ({SCHEMA_REVISION}): run `nocdeck db upgrade`")
 
 
-class Store(ExecutionsMixin, BackupsMixin, LeasesMixin):
+class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin):
     """The repository: typed methods, each one committed transaction, plain records back."""
 
     schema: SchemaUpgrade

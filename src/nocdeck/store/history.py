@@ -1,0 +1,118 @@
+"""Reading executions back: pages of the history, newest first, and one run in full.
+
+Reads never take the writer lock, so `nocdeck executions` on a busy shared store does not
+slow a run down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+
+from sqlalchemy import exists, select
+
+from nocdeck.errors import StoreError
+from nocdeck.store.base import StoreBase
+from nocdeck.store.models import Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.records import (
+    DeviceRecord,
+    DeviceSummary,
+    ExecutionDetail,
+    ExecutionRecord,
+    StepRecord,
+)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def execution_record(row: Execution, devices: Iterable[DeviceSummary] = ()) -> ExecutionRecord:
+    values = {f.name: getattr(row, f.name) for f in fields(ExecutionRecord) if f.name != "devices"}
+    values["inputs"] = dict(row.inputs or {})
+    return ExecutionRecord(**values, devices=tuple(devices))
+
+
+def device_record(row: ExecutionDevice) -> DeviceRecord:
+    values = {f.name: getattr(row, f.name) for f in fields(DeviceRecord)
+              if f.name not in {"name", "lines_to_push", "pushed_lines"}}
+    return DeviceRecord(**values, name=row.device, lines_to_push=tuple(row.lines_to_push or ()),
+                        pushed_lines=tuple(row.pushed_lines or ()))
+
+
+def step_record(row: ExecutionStep) -> StepRecord:
+    return StepRecord(**{f.name: getattr(row, f.name) for f in fields(StepRecord)})
+
+
+class HistoryMixin(StoreBase):
+    async def list_executions(
+        self,
+        *,
+        workflow: str | None = None,
+        status: str | None = None,
+        device: str | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[ExecutionRecord]:
+        """One page of executions, newest first; `device` may be a glob (`core-*`)."""
+        stmt = select(Execution)
+        if workflow:
+            stmt = stmt.where(Execution.workflow == workflow)
+        if status:
+            stmt = stmt.where(Execution.status == status)
+        if kind:
+            stmt = stmt.where(Execution.kind == kind)
+        if device:
+            target = ExecutionDevice.device == device
+            if "*" in device or "?" in device:
+                pattern = _like_escape(device).replace("*", "%").replace("?", "_")
+                target = ExecutionDevice.device.like(pattern, escape="\\")
+            stmt = stmt.where(exists().where(ExecutionDevice.execution_id == Execution.id,
+                                             target))
+        stmt = (stmt.order_by(Execution.created_at.desc(), Execution.id.desc())
+                .limit(limit).offset(offset))
+        async with self._reading() as session:
+            rows = list(await session.scalars(stmt))
+            devices: dict[str, list[DeviceSummary]] = {row.id: [] for row in rows}
+            found = await session.execute(
+                select(ExecutionDevice.execution_id, ExecutionDevice.device,
+                       ExecutionDevice.status, ExecutionDevice.changed)
+                .where(ExecutionDevice.execution_id.in_(list(devices)))
+                .order_by(ExecutionDevice.position, ExecutionDevice.device))
+            for execution_id, name, device_status, changed in found:
+                devices[execution_id].append(DeviceSummary(name, device_status, changed))
+        return [execution_record(row, devices[row.id]) for row in rows]
+
+    async def resolve_execution_id(self, text: str) -> str:
+        """The full id for an id or a unique prefix of one (`ex-20261124-0fj`)."""
+        text = text.strip()
+        async with self._reading() as session:
+            if await session.get(Execution, text) is not None:
+                return text
+            escaped = _like_escape(text)
+            matches = list(await session.scalars(
+                select(Execution.id).where(Execution.id.like(f"{escaped}%", escape="\\"))
+                .order_by(Execution.id).limit(3)))
+        if len(matches) == 1 and len(text) >= 6:
+            return matches[0]
+        if len(matches) > 1:
+            raise StoreError(f"execution id {text!r} is ambiguous: {', '.join(matches)}, …")
+        raise StoreError(f"no execution {text!r} in store at {self.url}")
+
+    async def get_execution(self, execution_id: str) -> ExecutionDetail:
+        """An execution with all its devices and steps; StoreError when there is none."""
+        async with self._reading() as session:
+            row = await session.get(Execution, execution_id)
+            if row is None:
+                raise StoreError(f"no execution {execution_id!r} in store at {self.url}")
+            devices = list(await session.scalars(
+                select(ExecutionDevice).where(ExecutionDevice.execution_id == execution_id)
+                .order_by(ExecutionDevice.position, ExecutionDevice.device)))
+            steps = list(await session.scalars(
+                select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
+                .order_by(ExecutionStep.order, ExecutionStep.device, ExecutionStep.id)))
+        summaries = [DeviceSummary(d.device, d.status, d.changed) for d in devices]
+        return ExecutionDetail(execution=execution_record(row, summaries),
+                               devices=tuple(device_record(d) for d in devices),
+                               steps=tuple(step_record(s) for s in steps))
