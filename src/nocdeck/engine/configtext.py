@@ -112,14 +112,25 @@ class _Applied:
     pushed: list[str]
 
 
-def _apply(platform: str, tree: ConfigNode, candidate: Sequence[str]) -> _Applied:
+def _apply(platform: str, tree: ConfigNode, candidate: Sequence[str],
+           before: str | None = None) -> _Applied:
+    """Apply the candidate to `tree` (in place); `before` is its rendering, if known."""
+    if before is None:
+        before = render(platform, tree)
+    pushed: list[str]
     if platform in JUNOS_DIALECTS:
         editor = junos.JunosEditor(JUNOS_DIALECTS[platform], tree)
-        return _Applied(tree, [s for s in junos.commands(candidate) if editor.apply(s)])
-    dialect = CLI_DIALECTS[platform]
-    cli_editor = CliEditor(dialect, tree)
-    changed = [c for c in cli.commands(dialect, candidate) if cli_editor.apply(c)]
-    return _Applied(tree, push_lines(dialect, changed))
+        pushed = [s for s in junos.commands(candidate) if editor.apply(s)]
+    else:
+        dialect = CLI_DIALECTS[platform]
+        cli_editor = CliEditor(dialect, tree)
+        changed = [c for c in cli.commands(dialect, candidate) if cli_editor.apply(c)]
+        pushed = push_lines(dialect, changed)
+    # Lines that cancel out (a description set twice, the second one the current one) end
+    # where they started: that is "no change", and nothing is pushed.
+    if pushed and render(platform, tree) == before:
+        pushed = []
+    return _Applied(tree, pushed)
 
 
 def merge(platform: str, running_text: str, candidate_lines: Sequence[str]) -> str:
@@ -162,7 +173,7 @@ def preview(platform: str, running_text: str,
     _check(platform)
     tree = parse(platform, running_text)
     running = render(platform, tree)
-    applied = _apply(platform, tree, candidate_lines)
+    applied = _apply(platform, tree, candidate_lines, running)
     intended = render(platform, applied.tree)
     return ConfigChange(platform, running, intended, applied.pushed,
                         diff_text(running, intended))

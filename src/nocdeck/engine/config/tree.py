@@ -109,10 +109,15 @@ def insertion_index(siblings: list[ConfigNode], words: list[str],
     if best < len(words) and sorted_lists and sorted_lists.fullmatch(" ".join(words[:best])):
         kind = _kind(words[best])
         members: list[tuple[int, tuple[tuple[int, int, str], ...]]] = []
+        everyone: list[tuple[int, tuple[tuple[int, int, str], ...]]] = []
         for index in group:
             other = words_of(siblings[index]) or []
-            if len(other) > best and _kind(other[best]) == kind:
-                members.append((index, natural_key(other[best])))
+            if len(other) > best:
+                everyone.append((index, natural_key(other[best])))
+                if _kind(other[best]) == kind:
+                    members.append(everyone[-1])
+        # Among its own kind first (Gi with Gi); a first Loopback goes by name among all.
+        members = members or everyone
         keys = [key for _, key in members]
         if members and keys == sorted(keys):
             mine = natural_key(words[best])
