@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 
 import click
 
 from nocdeck import __version__
-from nocdeck.commands import register_commands
+from nocdeck.commands import LazyGroup
 from nocdeck.commands.common import CliState
-from nocdeck.config import load_settings
+from nocdeck.config import load_settings, user_data_dir
 from nocdeck.errors import NocdeckError
-from nocdeck.redaction import install_log_redaction
+from nocdeck.redaction import install_log_redaction, mask
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_file", metavar="FILE", help="Settings file (TOML).")
 @click.option("--store", "store_url", metavar="URL",
               help="Audit store URL (sqlite+aiosqlite:///… or postgresql+asyncpg://…).")
@@ -55,9 +57,6 @@ def cli(
         click.echo(ctx.get_help())
 
 
-register_commands(cli)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every known failure into one line and an exit code."""
     try:
@@ -76,4 +75,22 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: keep the details, show one line
+        where = report_crash(exc)
+        click.echo(f"nocdeck: internal error: {type(exc).__name__}: {mask(str(exc))} "
+                   f"(details in {where})", err=True)
+        sys.exit(1)
     sys.exit(0)
+
+
+def report_crash(exc: BaseException) -> str:
+    """Write the masked traceback of an unexpected error to the user data dir."""
+    text = mask("".join(traceback.format_exception(exc)))
+    path = user_data_dir() / "crash.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError:
+        return "stderr (the crash log could not be written)"
+    return str(path)

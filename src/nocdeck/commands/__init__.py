@@ -1,4 +1,8 @@
-"""Sub-commands of `nocdeck`, one module each; `register_commands` wires them to the group."""
+"""Sub-commands of `nocdeck`, one module each, imported only when they are used.
+
+Importing every command would pull in asyncssh, SQLAlchemy, netmiko and Textual before the
+first line is printed; `LazyGroup` imports just the module of the command being run.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,35 @@ import importlib
 
 import click
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    # (module under nocdeck.commands, click command attribute) - one line per command
-    ("lab", "lab"),
-    ("config_cmd", "config_group"),
-    ("credentials", "credentials_group"),
-    ("exec", "exec_command"),
-    ("hosts", "hosts_group"),
-    ("records", "executions"),
-    ("records", "show"),
-    ("records", "db_group"),
-    ("catalog", "catalog_group"),
-)
+COMMANDS: dict[str, tuple[str, str]] = {
+    # command name: (module under nocdeck.commands, click command attribute) - one per line
+    "lab": ("lab", "lab"),
+    "config": ("config_cmd", "config_group"),
+    "credentials": ("credentials", "credentials_group"),
+    "exec": ("exec", "exec_command"),
+    "hosts": ("hosts", "hosts_group"),
+    "executions": ("records", "executions"),
+    "show": ("records", "show"),
+    "db": ("records", "db_group"),
+    "catalog": ("catalog", "catalog_group"),
+    "plan": ("plan", "plan_command"),
+}
 
 
-def register_commands(group: click.Group) -> None:
-    """Add every sub-command; each module owns one command or command group."""
-    for module_name, attribute in COMMANDS:
-        module = importlib.import_module(f"nocdeck.commands.{module_name}")
-        group.add_command(getattr(module, attribute))
+def load_command(name: str) -> click.Command | None:
+    if name not in COMMANDS:
+        return None
+    module_name, attribute = COMMANDS[name]
+    module = importlib.import_module(f"nocdeck.commands.{module_name}")
+    command: click.Command = getattr(module, attribute)
+    return command
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or load_command(cmd_name)

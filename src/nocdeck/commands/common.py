@@ -6,14 +6,15 @@ import asyncio
 import json
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from nocdeck.config import Settings, user_config_dir
-from nocdeck.errors import InventoryError
-from nocdeck.inventory import Inventory, load_inventory
+from nocdeck.config import Settings
+from nocdeck.inventory.configured import default_inventory_path, inventory_from_settings
+
+__all__ = ["CliState", "default_inventory_path", "echo_json", "inventory_from_settings",
+           "pass_state", "run_async"]
 
 T = TypeVar("T")
 
@@ -26,21 +27,6 @@ class CliState:
 
 
 pass_state = click.make_pass_decorator(CliState)
-
-
-def default_inventory_path() -> Path:
-    return user_config_dir() / "inventory.yaml"
-
-
-def inventory_from_settings(settings: Settings) -> Inventory:
-    """Load the configured inventory file, or say exactly how to get one."""
-    path = Path(settings.inventory) if settings.inventory else default_inventory_path()
-    if not settings.inventory and not path.is_file():
-        raise InventoryError(
-            "no inventory configured: pass --inventory FILE (or set NOCDECK_INVENTORY); "
-            "to try nocdeck offline run: nocdeck lab up --inventory-out lab-inventory.yaml"
-        )
-    return load_inventory(path)
 
 
 def echo_json(data: Any) -> None:

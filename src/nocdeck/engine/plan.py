@@ -1,0 +1,212 @@
+"""Plan (dry run): resolve, render, read each target's running config, merge, diff, record.
+
+A plan never changes a device: it only reads the running config (no configuration mode is
+ever entered). Everything that can be wrong with the request (inputs, targets, resolution,
+templates) is found before anything is read or written, so a bad request leaves no record
+and touches nothing. What is stored is masked by `nocdeck.redaction`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nocdeck.catalog import Catalog, RenderMeta
+from nocdeck.config import Settings
+from nocdeck.engine import events as ev
+from nocdeck.engine.configtext import preview
+from nocdeck.engine.render import DeviceRendering, render_device
+from nocdeck.engine.targets import inputs_for_device, select_targets
+from nocdeck.errors import BadInput, NocdeckError
+from nocdeck.inventory.models import Device, Inventory
+from nocdeck.providers.base import DialogueLine
+from nocdeck.providers.registry import provider_for
+from nocdeck.redaction import GLOBAL_REDACTOR
+from nocdeck.store import DeviceChange, DeviceStatus, ExecutionStatus, NewStep, StepStatus, Store
+
+RunningConfigSource = Callable[[Device], Awaitable[str]]
+"""Where a plan reads a device's running config: the device itself, or a stored backup."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    workflow: str
+    inputs: Mapping[str, Any]
+    devices: Sequence[str] = ()
+    filters: Sequence[str] = ()
+    requested_by: str = ""
+    ticket: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    """The planned change on one device; every text is masked."""
+
+    name: str
+    platform: str
+    status: str
+    """`planned`, `no_change` or `failed`."""
+    implementations: tuple[str, ...]
+    lines_to_push: tuple[str, ...] = ()
+    diff: str = ""
+    added: int = 0
+    removed: int = 0
+    error: str | None = None
+    rendering: DeviceRendering | None = field(default=None, repr=False, compare=False)
+    """In memory only (never stored): what the runner needs to push this plan."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.lines_to_push)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "platform": self.platform, "status": self.status,
+                "changed": self.changed, "implementations": list(self.implementations),
+                "lines_to_push": list(self.lines_to_push), "diff": self.diff,
+                "added": self.added, "removed": self.removed, "error": self.error}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    execution_id: str
+    workflow: str
+    workflow_version: str
+    catalog_revision: str
+    status: str
+    devices: tuple[DevicePlan, ...]
+
+    @property
+    def failed(self) -> list[DevicePlan]:
+        return [d for d in self.devices if d.status == DeviceStatus.FAILED]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"execution_id": self.execution_id, "kind": "plan", "workflow": self.workflow,
+                "workflow_version": self.workflow_version,
+                "catalog_revision": self.catalog_revision, "status": self.status,
+                "devices": [d.as_json() for d in self.devices]}
+
+
+def live_running_config(settings: Settings, sink: ev.EventSink, execution: list[str]
+                        ) -> RunningConfigSource:
+    """Read the running config from the device itself (read-only: no config mode)."""
+    async def read(device: Device) -> str:
+        def dialogue(line: DialogueLine) -> None:
+            sink(ev.LogLine(execution_id=execution[0], device=line.device,
+                            direction=line.direction, text=line.text))
+
+        provider = provider_for(device, settings, on_dialogue=dialogue,
+                                redactor=GLOBAL_REDACTOR)
+        async with provider:
+            return await provider.get_running_config()
+
+    return read
+
+
+def backup_running_config(store: Store) -> RunningConfigSource:
+    """Read the running config from the device's latest stored backup (no SSH at all)."""
+    async def read(device: Device) -> str:
+        found = await store.latest_backups([device.name])
+        if device.name not in found:
+            raise BadInput(f"device {device.name}: no stored backup to plan from "
+                           f"(take one with: nocdeck backup {device.name})")
+        return found[device.name].config
+
+    return read
+
+
+def _owner() -> str:
+    return f"{os.uname().nodename}:{os.getpid()}"
+
+
+async def plan(
+    request: PlanRequest,
+    *,
+    catalog: Catalog,
+    inventory: Inventory,
+    store: Store,
+    settings: Settings,
+    running: RunningConfigSource | None = None,
+    sink: ev.EventSink = ev.discard,
+) -> PlanResult:
+    """Plan `request` on every target and record it as an execution of kind `plan`.
+
+    Raises BadInput (nothing read, nothing written) for a bad request; a device that cannot
+    be read is recorded as failed and the others are still planned.
+    """
+    workflow = catalog.workflow(request.workflow)
+    if not workflow.enabled:
+        raise BadInput(f"workflow {workflow.slug} is disabled in the catalog "
+                       f"({catalog.where('workflow', workflow.slug)})")
+    inputs = catalog.coerce_inputs(workflow.slug, request.inputs)
+    targets = select_targets(workflow, inputs, inventory, devices=request.devices,
+                             filters=request.filters)
+    requested_by = request.requested_by or settings.user
+    meta = RenderMeta(requested_by=requested_by)
+    renderings = [render_device(catalog, workflow, device,
+                                inputs_for_device(workflow, inputs, device), meta=meta)
+                  for device in targets]
+
+    record = await store.create_execution(
+        kind="plan", workflow=workflow.slug, workflow_version=workflow.version,
+        catalog_revision=catalog.revision, requested_by=requested_by, inputs=inputs,
+        secret_inputs=workflow.secret_inputs, status=ExecutionStatus.RUNNING,
+        devices=[d.name for d in targets], ticket=request.ticket, reason=request.reason,
+        owner=_owner())
+    execution_id = record.id
+    sink(ev.RunStarted(execution_id=execution_id, workflow=workflow.slug, kind="plan",
+                       devices=tuple(d.name for d in targets)))
+    await store.add_steps(execution_id, [
+        NewStep(order=step.order, name=step.step.name, step_type="task", device=r.device.name,
+                status=StepStatus.SKIPPED if step.skipped else StepStatus.PENDING,
+                implementation=step.implementation, rendered_content="\n".join(step.lines),
+                inputs=step.inputs)
+        for r in renderings for step in r.steps])
+
+    read = running or live_running_config(settings, sink, [execution_id])
+    gate = asyncio.Semaphore(settings.concurrency)
+
+    async def one(rendering: DeviceRendering) -> DevicePlan:
+        async with gate:
+            return await _plan_device(rendering, read, execution_id, sink)
+
+    device_plans = await asyncio.gather(*(one(r) for r in renderings))
+    await store.update_devices(execution_id, [
+        DeviceChange(p.name, status=p.status, changed=p.changed, diff=p.diff,
+                     lines_to_push=p.lines_to_push, error=p.error) for p in device_plans])
+    failed = [p for p in device_plans if p.status == DeviceStatus.FAILED]
+    status = ExecutionStatus.FAILED if failed else ExecutionStatus.PLANNED
+    error = f"{len(failed)} of {len(device_plans)} devices could not be planned" if failed \
+        else None
+    await store.set_status(execution_id, status, error=error)
+    sink(ev.RunFinished(execution_id=execution_id, status=status, error=error))
+    return PlanResult(execution_id, workflow.slug, workflow.version, catalog.revision, status,
+                      tuple(device_plans))
+
+
+async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
+                       execution_id: str, sink: ev.EventSink) -> DevicePlan:
+    device = rendering.device
+    implementations = tuple(s.implementation for s in rendering.steps if s.implementation)
+    sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name,
+                                status=DeviceStatus.RUNNING))
+    try:
+        running = await read(device)
+    except NocdeckError as exc:
+        sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name,
+                                    status=DeviceStatus.FAILED))
+        return DevicePlan(device.name, device.platform, DeviceStatus.FAILED, implementations,
+                          error=GLOBAL_REDACTOR.mask(str(exc)), rendering=rendering)
+    change = preview(device.platform, running, rendering.candidate)
+    masked = change.diff.masked(GLOBAL_REDACTOR)
+    unified = masked.unified(fromfile=f"{device.name} running", tofile=f"{device.name} intended")
+    push = tuple(GLOBAL_REDACTOR.mask_line(line) for line in change.push)
+    status = DeviceStatus.PLANNED if push else DeviceStatus.NO_CHANGE
+    sink(ev.DiffReady(execution_id=execution_id, device=device.name, diff=unified,
+                      lines_to_push=push, added=masked.added, removed=masked.removed))
+    sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name, status=status))
+    return DevicePlan(device.name, device.platform, status, implementations, push, unified,
+                      masked.added, masked.removed, rendering=rendering)

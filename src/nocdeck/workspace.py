@@ -1,0 +1,64 @@
+"""What a command or the TUI works with: settings, the store, the catalog, the inventory.
+
+`open_workspace` opens each on demand, the same way for the CLI, the TUI and the tests. With
+`--lab` the built-in lab starts in this process, keeps its device state under the user data
+dir (so a change pushed by one command is still there for the next), and its inventory is
+the one in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from nocdeck.catalog import Catalog, load_catalog
+from nocdeck.config import Settings
+from nocdeck.inventory import Inventory
+from nocdeck.inventory.configured import inventory_from_settings
+from nocdeck.store import Store
+
+
+def lab_state_dir(settings: Settings) -> Path:
+    return settings.data_dir / "lab"
+
+
+@dataclass
+class Workspace:
+    settings: Settings
+    store: Store
+    catalog: Catalog | None = None
+    inventory: Inventory | None = None
+
+    def need_catalog(self) -> Catalog:
+        assert self.catalog is not None, "open_workspace(catalog=True) was not asked"
+        return self.catalog
+
+    def need_inventory(self) -> Inventory:
+        assert self.inventory is not None, "open_workspace(inventory=True) was not asked"
+        return self.inventory
+
+
+@asynccontextmanager
+async def open_workspace(settings: Settings, *, catalog: bool = True, inventory: bool = True
+                         ) -> AsyncIterator[Workspace]:
+    """Load the catalog and inventory first (bad input fails before any connection), then
+    start the lab if asked, then open the store."""
+    async with AsyncExitStack() as stack:
+        loaded_catalog = load_catalog(settings) if catalog else None
+        loaded_inventory: Inventory | None = None
+        if inventory:
+            if settings.lab:
+                from nocdeck.lab import LabSpec, run_lab
+
+                state = lab_state_dir(settings)
+                state.mkdir(parents=True, exist_ok=True)
+                lab = await stack.enter_async_context(
+                    run_lab(LabSpec(devices=settings.lab_devices, state_dir=state)))
+                loaded_inventory = lab.inventory()
+            else:
+                loaded_inventory = inventory_from_settings(settings)
+        store = await Store.open(settings.effective_store_url)
+        stack.push_async_callback(store.close)
+        yield Workspace(settings, store, loaded_catalog, loaded_inventory)
