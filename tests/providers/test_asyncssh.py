@@ -1,0 +1,136 @@
+"""What the asyncssh provider adds to the contract: one session per run, live dialogue, recovery.
+
+Given lab devices over real SSH, when a workflow run makes many calls on one provider, the
+device sees one login and one shell; the dialogue reaches the UI while the device is still
+answering; after a timeout the next call logs in again; a Junos rejection leaves nothing
+uncommitted behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from nocdeck.credentials import LAB_PASSWORD, ResolvedCredentials, lab_credentials
+from nocdeck.errors import AuthenticationFailed, BadInput, ChangeRejected, DeviceTimeout
+from nocdeck.inventory.models import Device
+from nocdeck.lab.faults import DeviceFaults
+from nocdeck.lab.server import LabSpec
+from nocdeck.lab.thread import LabThread
+from nocdeck.providers.asyncssh_provider import AsyncsshProvider
+from nocdeck.providers.base import DialogueLine, ProviderOptions
+
+pytestmark = pytest.mark.timeout(60)
+FAST = ProviderOptions(connect_timeout=5, command_timeout=2)
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[LabThread]:
+    with LabThread(LabSpec(devices=6)) as running:
+        yield running
+
+
+def _device(lab: LabThread, name: str) -> Device:
+    return next(d for d in lab.inventory() if d.name == name)
+
+
+def _provider(lab: LabThread, name: str, *, options: ProviderOptions = FAST,
+              dialogue: list[DialogueLine] | None = None) -> AsyncsshProvider:
+    device = _device(lab, name)
+    sink = dialogue.append if dialogue is not None else None
+    return AsyncsshProvider(device, lab_credentials(device.platform), options=options,
+                            on_dialogue=sink)
+
+
+async def test_one_login_and_one_shell_serve_a_whole_run(lab: LabThread) -> None:
+    before = {entry.session for entry in lab.journal("r1")}
+    provider = _provider(lab, "r1")
+    async with provider:
+        await provider.get_running_config()
+        await provider.run_commands(["show version", "show ip interface brief"])
+        await provider.push_config(["interface GigabitEthernet1/0/3",
+                                    "description one-session"], save=True)
+        assert "description one-session" in await provider.get_running_config()
+    sessions = {entry.session for entry in lab.journal("r1")} - before
+    assert len(sessions) == 1
+
+
+async def test_the_dialogue_arrives_while_the_device_is_still_answering(lab: LabThread) -> None:
+    lab.set_faults("r4", DeviceFaults(latency=0.4))
+    try:
+        seen: list[tuple[float, DialogueLine]] = []
+        provider = _provider(lab, "r4", options=ProviderOptions(connect_timeout=5,
+                                                                command_timeout=5))
+        provider._on_dialogue = lambda line: seen.append((time.monotonic(), line))
+        async with provider:
+            await provider.run_commands(["show version", "show vlan brief"])
+            done = time.monotonic()
+    finally:
+        lab.set_faults("r4", DeviceFaults())
+    sent = [(at, line.text) for at, line in seen if line.direction == "sent"]
+    second_sent = next(at for at, text in sent if text == "show vlan brief")
+    version_lines = [at for at, line in seen
+                     if line.direction == "received" and "uptime" in line.text.lower()]
+    assert version_lines, "show version's output never reached the dialogue"
+    # show version's answer was streamed before the next command went out, and well before
+    # the call returned (the slow device still had a whole exchange to go)
+    assert version_lines[0] < second_sent
+    assert done - version_lines[0] >= 0.3
+
+
+async def test_after_a_timeout_the_next_call_logs_in_again(lab: LabThread) -> None:
+    provider = _provider(lab, "r2")
+    async with provider:
+        lab.set_faults("r2", DeviceFaults(latency=3.0))
+        try:
+            started = time.monotonic()
+            with pytest.raises(DeviceTimeout, match=r"^r2: no answer for 2s during"):
+                await provider.run_commands(["show version"])
+            assert time.monotonic() - started < 4
+        finally:
+            lab.set_faults("r2", DeviceFaults())
+        assert "hostname r2" in await provider.get_running_config()
+
+
+async def test_a_junos_rejection_leaves_nothing_uncommitted(lab: LabThread) -> None:
+    dialogue: list[DialogueLine] = []
+    provider = _provider(lab, "r3", dialogue=dialogue)
+    async with provider:
+        with pytest.raises(ChangeRejected) as rejected:
+            await provider.push_config(['set interfaces ge-0/0/2 description "half"',
+                                        "set interfaces ge-0/0/2 frobnicate now"])
+        assert rejected.value.line == "set interfaces ge-0/0/2 frobnicate now"
+        assert "syntax error" in rejected.value.device_message
+    sent = [line.text for line in dialogue if line.direction == "sent"]
+    assert sent[-2:] == ["rollback 0", "exit configuration-mode"]
+    reader = _provider(lab, "r3")
+    async with reader:
+        assert '"half"' not in await reader.get_running_config()
+
+
+async def test_a_wrong_enable_secret_is_authentication_failed(lab: LabThread) -> None:
+    device = _device(lab, "r5")
+    wrong = ResolvedCredentials(username="admin", password=LAB_PASSWORD,
+                                enable_secret="not-the-enable", use_keys=False,
+                                reference="cred:wrong-enable")
+    provider = AsyncsshProvider(device, wrong, options=FAST)
+    with pytest.raises(AuthenticationFailed) as refused:
+        await provider.connect()
+    assert str(refused.value) == ("r5: enable refused: check the enable secret of credential "
+                                  "'cred:wrong-enable'")
+    await provider.close()
+
+
+def test_an_unknown_platform_is_refused_before_connecting() -> None:
+    device = Device(name="fw1", platform="paloalto_panos", host="127.0.0.1", port=9)
+    with pytest.raises(BadInput, match=r"^device fw1: unknown platform 'paloalto_panos'"):
+        AsyncsshProvider(device, lab_credentials("cisco_ios"))
+
+
+def test_credentials_without_password_or_keys_are_refused_before_connecting() -> None:
+    device = Device(name="sw9", platform="cisco_ios", host="127.0.0.1", port=9)
+    nothing = ResolvedCredentials(username="admin", use_keys=False, reference="cred:empty")
+    with pytest.raises(BadInput, match="sw9: credential 'cred:empty' has no password"):
+        AsyncsshProvider(device, nothing)
