@@ -28,8 +28,9 @@ EXPECTED: dict[tuple[str, str], list[str]] = {
     ("set-access-vlan", "arista_eos"): [
         "interface Ethernet1", " switchport mode access", " switchport access vlan 120"],
     ("set-access-vlan", "juniper_junos"): [
+        "delete interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members",
         "set interfaces ge-0/0/1 unit 0 family ethernet-switching interface-mode access",
-        "set interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members 120"],
+        "set interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members VOICE"],
     ("set-interface-description", "cisco_ios"): [
         "interface GigabitEthernet1/0/1", ' description uplink to "core-1" Gi0/1'],
     ("set-interface-description", "arista_eos"): [
