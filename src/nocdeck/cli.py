@@ -60,7 +60,9 @@ def cli(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every known failure into one line and an exit code."""
     try:
-        cli.main(args=argv, prog_name="nocdeck", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="nocdeck", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except NocdeckError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
