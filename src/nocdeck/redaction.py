@@ -59,8 +59,25 @@ def _mask_span(text: str, start: int, end: int) -> str:
     return text[:start] + MASK_CHAR * (end - start) + text[end:]
 
 
+_SEGMENT_START = re.compile(r"""^[+-]|['"`]|: |[#>%] ?""")
+"""Where a config line can start inside a longer line: after a diff marker
+(`+enable secret …`), a prompt (`r1(config)#enable secret …`), a quote or a colon
+(`r1: rejected 'tacacs-server key 7 …'`). Masks keep the length, so positions stay valid."""
+
+
 def mask_config_line(line: str) -> tuple[str, int]:
-    """Mask the secret field of one config or output line; return it and how many were masked."""
+    """Mask every secret field of one line, also one that follows a diff marker, a prompt, a
+    quote or a colon; return the line and how many fields were masked."""
+    line, count = _mask_from_start(line)
+    for match in _SEGMENT_START.finditer(line):
+        head, tail = line[:match.end()], line[match.end():]
+        masked, found = _mask_from_start(tail)
+        if found:
+            line, count = head + masked, count + found
+    return line, count
+
+
+def _mask_from_start(line: str) -> tuple[str, int]:
     count = 0
     for pattern in _SECRET_LINE_PATTERNS:
         match = pattern.search(line)

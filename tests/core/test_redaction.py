@@ -96,3 +96,21 @@ def test_store_url_password_is_masked() -> None:
     url = "postgresql+asyncpg://noc:Sup3r@db.example:5432/nocdeck"
     assert mask_url_password(url) == "postgresql+asyncpg://noc:***@db.example:5432/nocdeck"
     assert mask_url_password("sqlite+aiosqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"+enable secret 5 {CANARY}",
+        f"-snmp-server community {CANARY} RO",
+        f"r1(config)#enable secret {CANARY}",
+        f"admin@r3# set snmp community {CANARY} authorization read-only",
+        f"r1: rejected 'tacacs-server key 7 {CANARY}': % Invalid input",
+        f"+set system root-authentication encrypted-password \"{CANARY}\"",
+    ],
+)
+def test_secret_lines_behind_a_diff_marker_prompt_or_quote_are_masked(line: str) -> None:
+    masked, count = mask_config_line(line)
+    assert CANARY not in masked
+    assert count >= 1
+    assert len(masked) == len(line)

@@ -8,7 +8,6 @@ the value passes `nocdeck.redaction.mask` on its way to the database.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Text
@@ -20,21 +19,8 @@ from nocdeck.redaction import mask
 UTC = dt.UTC
 
 
-_SEGMENT_START = re.compile(r"""^[+-]|['"`]|: |[#>%] ?""")
-"""Where a config line can start inside a longer line: after a diff marker
-(`+enable secret …`), a prompt (`r1(config)#enable secret …`), a quote or a colon
-(`edge-r1: rejected 'tacacs-server key 7 …'`). The secret patterns match from the start of
-a line, so each such tail is masked too; masks keep the length, so positions stay valid."""
-
-
 def _mask_line(line: str) -> str:
-    line = mask(line)
-    for match in _SEGMENT_START.finditer(line):
-        head, tail = line[:match.end()], line[match.end():]
-        masked = mask(tail)
-        if masked != tail:
-            line = head + masked
-    return line
+    return mask(line)
 
 
 def mask_text(value: str) -> str:
