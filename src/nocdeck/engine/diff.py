@@ -142,7 +142,10 @@ def _match_middle(a: list[int], b: list[int], alo: int, ahi: int, blo: int, bhi:
     prev_a, prev_b = alo, blo
     for i, j in anchors:
         if i > prev_a and j > prev_b:
-            _match(a, b, prev_a, i, prev_b, j, out, depth + 1)
+            if i - prev_a == j - prev_b and a[prev_a:i] == b[prev_b:j]:
+                out.append((prev_a, prev_b, i - prev_a))  # the usual gap: unchanged lines
+            else:
+                _match(a, b, prev_a, i, prev_b, j, out, depth + 1)
         out.append((i, j, 1))
         prev_a, prev_b = i + 1, j + 1
     if prev_a < ahi and prev_b < bhi:

@@ -20,7 +20,7 @@ class ConfigTextError(BadInput):
     """Candidate config lines the engine cannot apply (names the platform and the line)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ConfigNode:
     """One config line and the lines nested under it."""
 
