@@ -226,3 +226,22 @@ def test_lab_and_keys_only_references_need_no_store(tmp_path: Path) -> None:
         store=store)
     assert (keys.username, keys.password, keys.use_keys) == ("netops", None, True)
     assert not (tmp_path / "vault.cfg").exists()
+
+
+def test_providers_resolve_through_the_session_built_from_settings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nocdeck.config import Settings
+    from nocdeck.credentials import store as store_module
+
+    monkeypatch.setattr(store_module, "_session", None)
+    passphrase_file = tmp_path / "pp"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    passphrase_file.chmod(0o600)
+    settings = Settings(vault_path=str(tmp_path / "team" / "vault.cfg"),
+                        vault_passphrase_file=str(passphrase_file))
+    CredentialStore.from_settings(settings).set("core-ro", username="noc",
+                                                password=CANARY_PASSWORD)
+
+    resolved = resolve_credentials(device("sw1", "cred:core-ro"), settings=settings)
+    assert resolved.password == CANARY_PASSWORD
+    assert store_module.session_store().vault.path == tmp_path / "team" / "vault.cfg"

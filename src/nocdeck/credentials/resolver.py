@@ -11,6 +11,7 @@ import asyncio
 import getpass
 from collections.abc import Iterable
 
+from nocdeck.config import Settings
 from nocdeck.credentials import LAB_REFERENCE, ResolvedCredentials, lab_credentials
 from nocdeck.credentials.index import NAME_PATTERN, NAME_RULE
 from nocdeck.credentials.store import CredentialStore, session_store
@@ -40,12 +41,14 @@ def check_reference(device: Device) -> None:
     )
 
 
-def resolve_credentials(device: Device, *, store: CredentialStore | None = None
-                        ) -> ResolvedCredentials:
+def resolve_credentials(device: Device, *, store: CredentialStore | None = None,
+                        settings: Settings | None = None) -> ResolvedCredentials:
     """Resolve `device.credentials`; raise CredentialError naming the device and reference.
 
-    `store` defaults to the process's session store (`configure_session`), so the vault is
-    unlocked once per process however many devices share a credential.
+    `store` defaults to the process's session store (`configure_session`, else built from
+    `settings`), so the vault is unlocked once per process however many devices share a
+    credential. It blocks (an Argon2 unlock, a keyring call of up to 3 s): from async code
+    use `resolve_credentials_async`.
     """
     check_reference(device)
     ref = device.credentials
@@ -57,7 +60,7 @@ def resolve_credentials(device: Device, *, store: CredentialStore | None = None
     else:
         name = ref[len(CRED_PREFIX):]
         try:
-            resolved = (store or session_store()).resolve(
+            resolved = (store or session_store(settings)).resolve(
                 name, fallback_username=device.username)
         except CredentialError as exc:
             raise CredentialError(f"device {device.name}: {exc}") from None
@@ -65,13 +68,14 @@ def resolve_credentials(device: Device, *, store: CredentialStore | None = None
     return resolved
 
 
-async def resolve_credentials_async(device: Device, *, store: CredentialStore | None = None
-                                    ) -> ResolvedCredentials:
+async def resolve_credentials_async(device: Device, *, store: CredentialStore | None = None,
+                                    settings: Settings | None = None) -> ResolvedCredentials:
     """`resolve_credentials` off the event loop: an unlock (Argon2) or keyring call blocks."""
-    return await asyncio.to_thread(resolve_credentials, device, store=store)
+    return await asyncio.to_thread(resolve_credentials, device, store=store, settings=settings)
 
 
-def resolve_all(devices: Iterable[Device], *, store: CredentialStore | None = None
-                ) -> dict[str, ResolvedCredentials]:
+def resolve_all(devices: Iterable[Device], *, store: CredentialStore | None = None,
+                settings: Settings | None = None) -> dict[str, ResolvedCredentials]:
     """Resolve every target before any connection, so a bad reference stops a run up front."""
-    return {device.name: resolve_credentials(device, store=store) for device in devices}
+    return {device.name: resolve_credentials(device, store=store, settings=settings)
+            for device in devices}

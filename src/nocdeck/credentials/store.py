@@ -82,13 +82,14 @@ class CredentialStore:
 
     @classmethod
     def from_settings(cls, settings: Settings, *,
-                      passphrase_source: PassphraseSource | None = None) -> CredentialStore:
+                      passphrase_source: PassphraseSource | None = None,
+                      interactive: bool | None = None) -> CredentialStore:
         vault = Path(settings.vault_path).expanduser() if settings.vault_path else (
             user_data_dir() / "vault.cfg")
         passphrase_file = (Path(settings.vault_passphrase_file).expanduser()
                            if settings.vault_passphrase_file else None)
         return cls(vault_path=vault, passphrase_file=passphrase_file,
-                   passphrase_source=passphrase_source)
+                   passphrase_source=passphrase_source, interactive=interactive)
 
     # -- where secrets go ------------------------------------------------------------------
 
@@ -304,18 +305,24 @@ _session_lock = threading.Lock()
 
 
 def configure_session(settings: Settings, *,
-                      passphrase_source: PassphraseSource | None = None) -> CredentialStore:
-    """Set the process's credential store from settings (the CLI and the TUI call this once)."""
+                      passphrase_source: PassphraseSource | None = None,
+                      interactive: bool | None = None) -> CredentialStore:
+    """Set the process's credential store from settings (the CLI and the TUI call this once).
+
+    The TUI passes its dialog as `passphrase_source` (or `interactive=False`), so that no
+    getpass prompt ever writes over its screen.
+    """
     global _session
     with _session_lock:
-        _session = CredentialStore.from_settings(settings, passphrase_source=passphrase_source)
+        _session = CredentialStore.from_settings(settings, passphrase_source=passphrase_source,
+                                                 interactive=interactive)
         return _session
 
 
-def session_store() -> CredentialStore:
-    """The process's credential store; built from the settings in effect if not configured."""
+def session_store(settings: Settings | None = None) -> CredentialStore:
+    """The process's credential store; built from `settings` (or those in effect) if unset."""
     global _session
     with _session_lock:
         if _session is None:
-            _session = CredentialStore.from_settings(load_settings())
+            _session = CredentialStore.from_settings(settings or load_settings())
         return _session
