@@ -50,9 +50,9 @@ def test_prompts_are_junos_prompts(r3: JunosDevice) -> None:
 
 def test_netmiko_session_preparation_lines(r3: JunosDevice) -> None:
     cli = Cli(r3)
-    assert cli.out("set cli screen-width 511") == "Screen width set to 511\n"
-    assert cli.out("set cli complete-on-space off") == "Disabling complete-on-space\n"
-    assert cli.out("set cli screen-length 0") == "Screen length set to 0\n"
+    assert cli.out("set cli screen-width 511") == "Screen width set to 511\n\n"
+    assert cli.out("set cli complete-on-space off") == "Disabling complete-on-space\n\n"
+    assert cli.out("set cli screen-length 0") == "Screen length set to 0\n\n"
     assert (cli.session.screen_width, cli.session.screen_length) == (511, 0)
 
 
@@ -109,8 +109,8 @@ def test_delete_removes_and_display_set_flattens(r3: JunosDevice) -> None:
 
 def test_unknown_command_and_bad_set_answer_with_caret(r3: JunosDevice) -> None:
     cli = Cli(r3)
-    assert cli.out("frobnicate now") == " " * 10 + "^\nunknown command.\n"
-    assert cli.out("show bogus") == " " * 15 + "^\nsyntax error.\n"
+    assert cli.out("frobnicate now") == " " * 10 + "^\nunknown command."
+    assert cli.out("show bogus") == " " * 15 + "^\nsyntax error."
     cli.configure()
     before = r3.candidate
     out = cli.out("set interfaces ge-0/0/1 unit 0 famly inet")
@@ -159,7 +159,7 @@ def test_exit_with_uncommitted_changes_asks(r3: JunosDevice) -> None:
     assert cli.out("no") == ""
     assert cli.session.mode == "configuration"
     cli.type("exit")
-    assert cli.out("yes") == "Exiting configuration mode\n"
+    assert cli.out("yes") == "Exiting configuration mode\n\n"
     assert cli.session.prompt() == "admin@r3> "
     # Junos's candidate is shared: the next `configure` says so and still holds the change.
     assert "has been changed but not committed" in Cli(r3, 3).out("configure")
@@ -224,13 +224,13 @@ def test_operational_show_commands_and_pipes(r3: JunosDevice) -> None:
     assert flat.splitlines()[0] == f"set version {r3.facts['version']}"
     assert "set system host-name r3" in flat
     assert cli.out("show configuration | display set | match host-name") == (
-        "set system host-name r3\n")
+        "set system host-name r3\n\n")
     terse = cli.out("show interfaces terse")
     assert terse.startswith("Interface               Admin Link Proto    Local")
     assert "lo0.0                   up    up   inet     10.255." in terse
-    rows = len(terse.splitlines())
-    assert cli.out("show interfaces terse | count") == f"Count: {rows} lines\n"
-    assert cli.out("show configuration | frob").endswith("^\nsyntax error.\n")
+    rows = len(terse.strip("\n").splitlines())
+    assert cli.out("show interfaces terse | count") == f"Count: {rows} lines\n\n"
+    assert cli.out("show configuration | frob").endswith("^\nsyntax error.")
     assert "## Last commit: " in cli.out("show configuration")
 
 
@@ -240,7 +240,7 @@ def test_run_and_commit_and_quit_from_configuration_mode(r3: JunosDevice) -> Non
     assert "Model: " in cli.out("run show version")
     cli.type('set system login message "Lab switch\\nNo production traffic"')
     out = cli.out('commit comment "banner change" and-quit')
-    assert out == "commit complete\nExiting configuration mode\n"
+    assert out == "commit complete\nExiting configuration mode\n\n"
     assert cli.session.mode == "operational"
     assert "Lab switch\nNo production traffic" in Cli(r3, 2).session.login_banner()
     assert "    banner change" in cli.out("show system commit")
@@ -269,3 +269,29 @@ def test_configure_exclusive_locks_others_out_until_it_ends(r3: JunosDevice) -> 
     holder.session.on_disconnect()  # the SSH session dropped
     assert not r3.has_changes()  # its uncommitted changes went with it
     assert other.out("set snmp location now-allowed") == ""
+
+
+def test_a_device_restored_by_the_state_dir_loader_still_commits() -> None:
+    import pickle
+
+    from nocdeck.lab.platform import LabDevice
+
+    original = new_junos_device("r3", seed=5, index=2)
+    running, startup = pickle.loads(pickle.dumps((original.running, original.startup)))
+    restored = LabDevice(name="r3", platform="juniper_junos", running=running,
+                         startup=startup, facts=dict(original.facts))
+    JunosSession(restored, 1, "admin")  # the lab opens a session on what it restored
+    assert isinstance(restored, JunosDevice)
+    assert restored.running == original.running
+    cli = Cli(restored, 2)
+    cli.configure()
+    cli.type("set snmp location restored-rack")
+    assert cli.out("commit") == "commit complete"
+    assert "restored-rack" in Cli(restored, 3).out("show configuration snmp")
+    assert "Model: " in Cli(restored, 4).out("show version")
+
+
+def test_a_faulted_line_is_refused_with_a_caret(r3: JunosDevice) -> None:
+    cli = Cli(r3)
+    assert cli.session.rejected_reply("set system ntp server 10.9.9.9").output == (
+        " " * len("admin@r3> ") + "^\nsyntax error.")

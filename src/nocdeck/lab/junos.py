@@ -7,10 +7,11 @@ Junos does: a caret under the offending word, then `syntax error.` or `unknown c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from nocdeck.lab.junos_config import JunosConfig, PathError, Step, body_of, resolve, tokenize
-from nocdeck.lab.junos_device import JunosDevice, new_junos_device
+from nocdeck.lab.junos_device import JunosDevice, as_junos_device, new_junos_device
 from nocdeck.lab.junos_schema import ROOT, Container
 from nocdeck.lab.junos_show import (
     apply_pipes,
@@ -23,9 +24,10 @@ from nocdeck.lab.junos_show import (
 )
 from nocdeck.lab.platform import LabDevice, PlatformSession, Reply
 
-__all__ = ["JunosDevice", "JunosSession", "new_junos_device"]
+__all__ = ["JunosDevice", "JunosSession", "as_junos_device", "new_junos_device"]
 
 Words = list[tuple[str, int]]
+_CARET = re.compile(r"^ *\^$", re.MULTILINE)
 
 
 def _expand(word: str, choices: Sequence[str]) -> str | None:
@@ -40,10 +42,9 @@ class JunosSession(PlatformSession):
     """One CLI session: `admin@r3>` in operational mode, `[edit]` + `admin@r3#` in config."""
 
     def __init__(self, device: LabDevice, session_id: int, username: str) -> None:
-        if not isinstance(device, JunosDevice):
-            raise TypeError(f"{device.name}: a Junos session needs a device from new_junos_device")
-        super().__init__(device, session_id, username)
-        self.junos = device
+        junos = as_junos_device(device)
+        super().__init__(junos, session_id, username)
+        self.junos = junos
         self.configuring = False
         self.edit_path: list[Step] = []
         self.edit_stack: list[list[Step]] = []
@@ -84,8 +85,9 @@ class JunosSession(PlatformSession):
         else:
             reply = self._dispatch(line)
         output = reply.output.rstrip("\n")
-        if output and not self.configuring and reply.prompt is None and not reply.close:
-            output += "\n"
+        if output and not self.configuring and reply.prompt is None and not reply.close \
+                and not _CARET.search(output):
+            output += "\n\n"  # Junos leaves a blank line before the next prompt
         return Reply(output=output, prompt=reply.prompt, hide_input=reply.hide_input,
                      close=reply.close, exit_status=reply.exit_status)
 
@@ -108,6 +110,11 @@ class JunosSession(PlatformSession):
         if self.configuring:
             return self._configuration(words, pipes)
         return self._operational(words, pipes)
+
+    def rejected_reply(self, line: str) -> Reply:
+        """A line the lab's faults refuse, refused the way Junos refuses one."""
+        words = tokenize(line)
+        return self._caret(words[0][1] if words else 0, "syntax error.")
 
     def on_disconnect(self) -> None:
         """A dropped `configure exclusive` session frees the database, as on a real box."""

@@ -187,6 +187,10 @@ class JunosConfig:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[object, tuple[list[str]]]:
+        """Pickle as set lines: the schema holds functions, which pickle cannot carry."""
+        return (_from_set_lines, (self.display_set(),))
+
     @classmethod
     def from_set_lines(cls, lines: Sequence[str]) -> JunosConfig:
         """Build a config from `set …` lines (as `display_set()` prints them)."""
@@ -301,6 +305,10 @@ class JunosConfig:
         new_node = new.find(steps) or Node("", ROOT, (0, (), 0))
         return "".join(line + "\n" for line in _diff(old_node, new_node,
                                                      [s.head for s in steps]))
+
+
+def _from_set_lines(lines: list[str]) -> JunosConfig:
+    return JunosConfig.from_set_lines(lines)
 
 
 def _leaf_text(node: Node) -> str:

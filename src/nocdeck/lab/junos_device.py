@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -137,6 +137,45 @@ class JunosDevice(LabDevice):
         return max(1, int(-(-left // 60)))
 
 
+def as_junos_device(device: LabDevice) -> JunosDevice:
+    """The device as a `JunosDevice`, upgraded in place when a generic loader built it.
+
+    The lab's `--state-dir` loader restores any platform as a plain `LabDevice`; every
+    session of the device shares that one object, so it gains the Junos fields in place
+    rather than being copied (a copy would split the candidate between sessions).
+    """
+    if isinstance(device, JunosDevice):
+        return device
+    with _UPGRADE:
+        if not isinstance(device, JunosDevice):
+            running = device.running
+            if isinstance(running, str):
+                running = JunosConfig.parse(running)
+            if not isinstance(running, JunosConfig):
+                raise TypeError(f"{device.name}: not a Junos configuration: {type(running)}")
+            device.__class__ = JunosDevice
+            upgraded = cast(JunosDevice, device)
+            upgraded.running = upgraded.startup = running
+            upgraded.candidate, upgraded.confirm_deadline, upgraded.exclusive = None, None, None
+            upgraded.lock = threading.RLock()
+            upgraded.commits = [Commit(running, time.time(), "root", comment="restored")]
+            upgraded.facts = {**_default_facts(device.name), **device.facts}
+    return cast(JunosDevice, device)
+
+
+_UPGRADE = threading.Lock()
+
+
+def _default_facts(name: str) -> dict[str, Any]:
+    """Facts of a device restored without them, so `show version` still reads right."""
+    model = material()["models"][0]
+    version = sorted(material()["versions"])[0]
+    return {"manufacturer": "Juniper", "model": model["model"], "serial": "PE0000000000",
+            "version": version, "build": material()["versions"][version],
+            "suite": model["suite"], "bits": model["bits"], "ports": model["ports"],
+            "index": 0, "hostname": name, "booted": time.time(), "site": "lab"}
+
+
 def _schedule(delay: float, action: Any) -> None:
     try:
         loop = asyncio.get_running_loop()
@@ -233,13 +272,16 @@ def new_junos_device(name: str, *, seed: int, index: int) -> JunosDevice:
     serial = rng.choice(m["serial_prefixes"]) + "".join(rng.choice("0123456789")
                                                          for _ in range(8))
     facts: dict[str, Any] = {
-        "vendor": "Juniper", "model": hw["model"], "serial": serial, "version": version,
+        "manufacturer": "Juniper", "model": hw["model"], "serial": serial, "version": version,
         "build": m["versions"][version], "suite": hw["suite"], "bits": hw["bits"],
         "ports": hw["ports"], "index": index, "hostname": name,
         "booted": time.time() - rng.randint(3, 400) * 86400,
     }
+    lines = initial_set_lines(name, rng, facts)
+    facts["site"] = next(ln.split(" ", 3)[3].strip('"') for ln in lines
+                         if ln.startswith("set snmp location "))
     config = JunosConfig()
-    for line in initial_set_lines(name, rng, facts):
+    for line in lines:
         config.set(resolve([w for w, _ in tokenize(line)][1:]))
     device = JunosDevice(name=name, platform="juniper_junos", running=config,
                          startup=config.copy(), facts=facts)
