@@ -252,6 +252,13 @@ def test_same_config_ignores_the_order_the_device_lists_things_in(platform: str)
     assert not same_config(platform, RUNNING, swapped.replace("10.0.0.2", "10.0.0.3"))
 
 
+def test_a_rendered_template_given_as_one_text_is_read_line_by_line(platform: str) -> None:
+    text = "interface GigabitEthernet1/0/2\n description Hot desk 102\n"
+    assert lines_to_push(platform, RUNNING, text) == text.splitlines()
+    assert inverse(platform, RUNNING, text).lines == ["interface GigabitEthernet1/0/2",
+                                                      " description Desk 1-02"]
+
+
 def test_an_unknown_platform_is_named_in_the_error() -> None:
     with pytest.raises(ConfigTextError, match=r"unknown platform 'cisco_nxos'.*cisco_ios"):
         merge("cisco_nxos", RUNNING, [])

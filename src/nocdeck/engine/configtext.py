@@ -115,6 +115,8 @@ class _Applied:
 def _apply(platform: str, tree: ConfigNode, candidate: Sequence[str],
            before: str | None = None) -> _Applied:
     """Apply the candidate to `tree` (in place); `before` is its rendering, if known."""
+    if isinstance(candidate, str):  # a rendered template given whole: its lines
+        candidate = candidate.splitlines()
     if before is None:
         before = render(platform, tree)
     pushed: list[str]
@@ -195,6 +197,8 @@ def inverse(platform: str, running_before_text: str,
     pushed: it comes back in `left_alone` with the reason.
     """
     _check(platform)
+    if isinstance(applied_lines, str):
+        applied_lines = applied_lines.splitlines()
     before = parse(platform, running_before_text)
     after = _apply(platform, parse(platform, running_before_text), applied_lines).tree
     left: list[LeftAlone] = []
