@@ -245,3 +245,11 @@ def test_providers_resolve_through_the_session_built_from_settings(
     resolved = resolve_credentials(device("sw1", "cred:core-ro"), settings=settings)
     assert resolved.password == CANARY_PASSWORD
     assert store_module.session_store().vault.path == tmp_path / "team" / "vault.cfg"
+
+
+def test_damaged_index_is_named(tmp_path: Path) -> None:
+    store = vault_store(tmp_path)
+    store.index.path.write_text("{not json")
+    with pytest.raises(CredentialError, match=r"credential index .*vault\.index\.json is "
+                                              r"damaged"):
+        resolve_credentials(device("sw1", "cred:core-ro"), store=store)

@@ -12,7 +12,7 @@ import sys
 import click
 
 from nocdeck.commands.common import CliState, echo_json, inventory_from_settings, pass_state
-from nocdeck.credentials.index import CredentialEntry
+from nocdeck.credentials.index import CredentialEntry, check_name
 from nocdeck.credentials.resolver import resolve_credentials
 from nocdeck.credentials.store import BackendChoice, CredentialStore, configure_session
 from nocdeck.errors import CredentialError, InventoryError
@@ -64,6 +64,7 @@ def credentials_group() -> None:
 def set_credential(state: CliState, name: str, username: str | None, no_password: bool,
                    enable: bool, use_keys: bool, from_stdin: bool, backend: str) -> None:
     """Store credential NAME (secrets from a prompt, or from stdin with --stdin)."""
+    check_name(name)
     store = _store(state)
     if username is None:
         if from_stdin or not _stdin_is_terminal():
