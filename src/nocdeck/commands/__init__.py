@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("records", "db_group"),
     "catalog": ("catalog", "catalog_group"),
     "plan": ("plan", "plan_command"),
+    "backup": ("backup", "backup_command"),
+    "backups": ("backup", "backups_command"),
 }
 
 

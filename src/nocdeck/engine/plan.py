@@ -17,7 +17,7 @@ from typing import Any
 from nocdeck.catalog import Catalog, RenderMeta
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
-from nocdeck.engine.configtext import preview
+from nocdeck.engine.configtext import PLATFORMS, preview
 from nocdeck.engine.render import DeviceRendering, render_device
 from nocdeck.engine.targets import inputs_for_device, select_targets
 from nocdeck.errors import BadInput, NocdeckError
@@ -144,6 +144,10 @@ async def plan(
     inputs = catalog.coerce_inputs(workflow.slug, request.inputs)
     targets = select_targets(workflow, inputs, inventory, devices=request.devices,
                              filters=request.filters)
+    for device in targets:
+        if device.platform not in PLATFORMS:
+            raise BadInput(f"device {device.name}: platform {device.platform!r} is not one "
+                           f"nocdeck can plan for (known: {', '.join(PLATFORMS)})")
     requested_by = request.requested_by or settings.user
     meta = RenderMeta(requested_by=requested_by)
     renderings = [render_device(catalog, workflow, device,
@@ -200,7 +204,14 @@ async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
                                     status=DeviceStatus.FAILED))
         return DevicePlan(device.name, device.platform, DeviceStatus.FAILED, implementations,
                           error=GLOBAL_REDACTOR.mask(str(exc)), rendering=rendering)
-    change = preview(device.platform, running, rendering.candidate)
+    try:
+        change = preview(device.platform, running, rendering.candidate)
+    except NocdeckError as exc:
+        sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name,
+                                    status=DeviceStatus.FAILED))
+        return DevicePlan(device.name, device.platform, DeviceStatus.FAILED, implementations,
+                          error=GLOBAL_REDACTOR.mask(f"{device.name}: {exc}"),
+                          rendering=rendering)
     masked = change.diff.masked(GLOBAL_REDACTOR)
     unified = masked.unified(fromfile=f"{device.name} running", tofile=f"{device.name} intended")
     push = tuple(GLOBAL_REDACTOR.mask_line(line) for line in change.push)
