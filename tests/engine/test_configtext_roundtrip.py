@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from nocdeck.engine.configtext import inverse, lines_to_push, merge, normalise, same_config
 from tests.engine.test_configtext_eos import RUNNING as EOS_RUNNING
 from tests.engine.test_configtext_ios import RUNNING as IOS_RUNNING
 from tests.engine.test_configtext_junos import RUNNING as JUNOS_RUNNING
-
-from nocdeck.engine.configtext import inverse, lines_to_push, merge, normalise, same_config
 
 _PORTS = ["GigabitEthernet1/0/1", "Gi1/0/2", "GigabitEthernet1/0/3", "GigabitEthernet1/0/9"]
 
