@@ -61,7 +61,7 @@ def provider_for(
             (CredentialError) - always before any connection is attempted.
     """
     name = provider_name(device, settings)
-    credentials = resolve_credentials(device)
+    credentials = resolve_credentials(device, settings=settings)
     options = options or options_from_settings(settings)
     cls = PROVIDERS[name]
     if issubclass(cls, NetmikoProvider):
