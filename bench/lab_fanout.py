@@ -134,6 +134,8 @@ class Phase:
 PHASES: dict[str, Phase] = {
     "baseline": Phase("(a) plain netmiko, ThreadPoolExecutor", 20, run_baseline),
     "netmiko": Phase("(b) nocdeck netmiko provider", 20, provider_phase("netmiko"), "netmiko"),
+    "asyncssh": Phase("(c) nocdeck asyncssh provider", 50, provider_phase("asyncssh"),
+                      "asyncssh"),
 }
 """Phases by name, measured in this order; a driver adds its own entry here."""
 
@@ -169,6 +171,12 @@ def verdicts(results: dict[str, Result]) -> list[str]:
         ok = ours.wall <= base.wall
         lines.append(f"- (b) vs (a): {ours.wall:.2f} s vs {base.wall:.2f} s "
                      f"({base.wall / ours.wall:.2f}x) - budget 'no slower': "
+                     f"{'met' if ok else 'MISSED'}")
+    fast = results.get("asyncssh")
+    if base and fast:
+        ok = fast.wall * 2 <= base.wall
+        lines.append(f"- (c) vs (a): {fast.wall:.2f} s vs {base.wall:.2f} s "
+                     f"({base.wall / fast.wall:.2f}x) - budget 'at least 2x faster': "
                      f"{'met' if ok else 'MISSED'}")
     worst = max(results.values(), key=lambda r: r.lab_ms_per_device)
     lines.append(f"- lab CPU per session: at most {worst.lab_ms_per_device:.1f} ms "

@@ -57,8 +57,9 @@ class Settings:
     """How many devices `--lab` starts."""
     user: str = field(default_factory=default_user)
     """Who is recorded as requesting and approving (NOCDECK_USER)."""
-    provider: str = "netmiko"
-    """Default device driver where the inventory does not name one."""
+    provider: str = "asyncssh"
+    """Default device driver where the inventory does not name one (asyncssh passes the
+    provider contract suite on every lab platform; `netmiko` is the alternative)."""
     connect_timeout: float = 10.0
     """Seconds to set up a device connection before DeviceUnreachable/DeviceTimeout."""
     command_timeout: float = 30.0

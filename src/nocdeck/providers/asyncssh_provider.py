@@ -64,6 +64,11 @@ class AsyncsshProvider(Provider):
         self.banner = ""
         """What the device printed between login and its first prompt."""
 
+    def log_received(self, chunk: str) -> None:
+        """Mask and stream device output, unless nobody listens (masking is per line work)."""
+        if self._on_dialogue is not None:
+            super().log_received(chunk)
+
     # -- session -------------------------------------------------------------------------
     async def connect(self) -> None:
         async with self._lock:

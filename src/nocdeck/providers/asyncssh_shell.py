@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 TERM_SIZE = (511, 1000)
 """Columns and rows of the PTY: wide enough that no device wraps a config line."""
+CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+           "aes128-ctr", "aes192-ctr", "aes256-ctr")
+"""asyncssh's own ciphers, AES-GCM first: one AES-NI call per packet where chacha20-poly1305
+costs three Python-level cipher contexts (a CLI sends many small packets)."""
 
 Expect = Literal["prompt", "password", "question"]
 _BACKSPACES = re.compile(r"[^\n]\x08|\x08")
@@ -106,6 +110,7 @@ class CliShell:
                     preferred_auth=methods,
                     gss_host=None,
                     config=None,
+                    encryption_algs=list(CIPHERS),
                     connect_timeout=self.options.connect_timeout,
                 )
                 self._stdin, self._stdout, _ = await self._conn.open_session(
