@@ -106,9 +106,21 @@ def live_running_config(settings: Settings, sink: ev.EventSink, execution: list[
     return read
 
 
-def backup_running_config(store: Store) -> RunningConfigSource:
-    """Read the running config from the device's latest stored backup (no SSH at all)."""
+def backup_running_config(store: Store, prefetch: Sequence[str] = ()) -> RunningConfigSource:
+    """Read the running config from the device's latest stored backup (no SSH at all).
+
+    With `prefetch`, the latest backups of those devices are read in one query on first use
+    instead of one query per device."""
+    cache: dict[str, str] = {}
+    loaded = asyncio.Lock()
+
     async def read(device: Device) -> str:
+        async with loaded:
+            if prefetch and not cache:
+                found_all = await store.latest_backups(list(prefetch))
+                cache.update((name, record.config) for name, record in found_all.items())
+        if device.name in cache:
+            return cache[device.name]
         found = await store.latest_backups([device.name])
         if device.name not in found:
             raise BadInput(f"device {device.name}: no stored backup to plan from "
