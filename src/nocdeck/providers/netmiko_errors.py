@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from nocdeck.providers.netmiko_provider import NetmikoProvider
 
 
+NoValidConnections = paramiko.ssh_exception.NoValidConnectionsError
+"""What paramiko raises for a refused TCP connection (an OSError, but not ConnectionRefused)."""
+
+
 def is_dropped(conn: Any) -> bool:
     """True once an established session's channel or transport has closed under us."""
     channel = getattr(conn, "remote_conn", None) if conn is not None else None
@@ -67,7 +71,7 @@ def translate(exc: BaseException, provider: NetmikoProvider, action: str) -> Dev
     if is_dropped(provider._conn):
         return DeviceUnreachable(name, f"connection dropped during {action}")
     for cause in chain:
-        if isinstance(cause, ConnectionRefusedError):
+        if isinstance(cause, ConnectionRefusedError | NoValidConnections):
             return DeviceUnreachable(name, f"connection refused by {where}")
         if isinstance(cause, socket.timeout | TimeoutError):
             return DeviceTimeout(
