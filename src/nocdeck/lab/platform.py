@@ -90,6 +90,16 @@ class PlatformSession(ABC):
     def handle_line(self, line: str) -> Reply:
         """Act on one line typed at the prompt (already journaled by the server)."""
 
+    def rejected_reply(self, line: str) -> Reply:
+        """The platform's own error for a line the lab's faults reject (`reject=^ntp`)."""
+        if "junos" in self.device.platform:
+            return Reply(output="syntax error.")
+        return Reply(output="% Invalid input")
+
+    def run_exec(self, command: str) -> Reply:
+        """Answer an SSH `exec` request (`ssh r1 show version`): one command, then close."""
+        return self.handle_line(command)
+
     def login_banner(self) -> str:
         """Text shown right after login, before the first prompt."""
         return ""
