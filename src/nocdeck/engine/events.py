@@ -81,6 +81,23 @@ class ApprovalNeeded(EngineEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LockWaiting(EngineEvent):
+    """The device is being changed by another run; this one waits (or is refused)."""
+
+    holder: str
+    holder_execution: str | None
+    since: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CanaryDone(EngineEvent):
+    """The canary devices finished; the run pauses for confirmation (or goes on)."""
+
+    devices: tuple[str, ...]
+    failed: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunFinished(EngineEvent):
     status: str
     """The execution's final status (`planned`, `completed`, `failed`, …)."""

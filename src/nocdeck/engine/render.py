@@ -16,12 +16,17 @@ from nocdeck.inventory.models import Device
 
 def step_context(device: Device, inputs: Mapping[str, Any], *, meta: RenderMeta,
                  outputs: Mapping[str, Any] | None = None,
-                 facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 facts: Mapping[str, Any] | None = None,
+                 steps: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The context of a step's condition and input mapping: the template context plus
-    `inputs` (the workflow's inputs) and `outputs` (what earlier steps captured)."""
+    `inputs` (the workflow's inputs), `outputs` (the `output_mapping` names captured so far,
+    also at top level) and `steps` (each finished step's outputs by step name)."""
     context = build_context(device, inputs, facts=facts, meta=meta)
     context["inputs"] = dict(inputs)
+    for name, value in (outputs or {}).items():
+        context.setdefault(name, value)
     context["outputs"] = dict(outputs or {})
+    context["steps"] = dict(steps or {})
     return context
 
 

@@ -1,0 +1,323 @@
+"""One device's part of a run: lock, back up, run the workflow's steps, roll back, record.
+
+Every state change is committed to the store before the next action: the intent of a push
+(the lines) is in the record before the first byte is sent, so a crash leaves a record that
+says how far it got. A failing step does what its `on_failure` says; with the workflow's
+`rollback_on_failure`, what was applied is undone by pushing its inverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nocdeck.catalog import Catalog, RenderMeta, Workflow, WorkflowStep
+from nocdeck.catalog.steps import (
+    ConditionStepConfig,
+    DeviceCheck,
+    NotificationStepConfig,
+    WaitStepConfig,
+)
+from nocdeck.config import Settings
+from nocdeck.engine import events as ev
+from nocdeck.engine.configtext import inverse, merge, preview
+from nocdeck.engine.locks import take_device
+from nocdeck.engine.notify import post_webhook
+from nocdeck.engine.render import DeviceRendering, RenderedStep, step_applies, step_context
+from nocdeck.engine.runmodel import DeviceResult, RunOptions
+from nocdeck.engine.session import DeviceSession
+from nocdeck.engine.stepkinds import run_check, wait_step
+from nocdeck.errors import NocdeckError, WorkFailed
+from nocdeck.providers.base import Provider
+from nocdeck.redaction import GLOBAL_REDACTOR
+from nocdeck.store import DeviceStatus, StepStatus, Store
+from nocdeck.store.types import utcnow
+
+
+@dataclass
+class RunScope:
+    """What every device of one run shares."""
+
+    store: Store
+    catalog: Catalog
+    workflow: Workflow
+    settings: Settings
+    execution_id: str
+    inputs: Mapping[str, Any]
+    meta: RenderMeta
+    options: RunOptions
+    holder: str
+    approved_by: str | None
+    sink: ev.EventSink
+
+
+@dataclass
+class DeviceJob:
+    rendering: DeviceRendering
+    approved_lines: tuple[str, ...]
+    step_ids: Mapping[int, int]
+    """Step order -> the step's record id."""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _masked(lines: Sequence[str]) -> tuple[str, ...]:
+    return tuple(GLOBAL_REDACTOR.mask_line(line) for line in lines)
+
+
+class DeviceRun:
+    def __init__(self, scope: RunScope, job: DeviceJob) -> None:
+        self.scope = scope
+        self.job = job
+        self.device = job.rendering.device
+        self.name = self.device.name
+        self.session = DeviceSession(self.device, scope.settings,
+                                     execution_id=scope.execution_id, sink=scope.sink,
+                                     retries=scope.options.retries, backoff=scope.options.backoff)
+        self.running = ""
+        self.before = ""
+        self.pushed: list[str] = []
+        self.step_outputs: dict[str, Any] = {}
+        self.mapped: dict[str, Any] = {}
+        self.junos_unconfirmed = False
+
+    # -- recording ---------------------------------------------------------------------
+    async def _device(self, **values: Any) -> None:
+        dialogue = self.session.take_dialogue()
+        await self.scope.store.update_device(self.scope.execution_id, self.name,
+                                             append_dialogue=dialogue or None, **values)
+        if "status" in values:
+            self.scope.sink(ev.DeviceStatusChanged(execution_id=self.scope.execution_id,
+                                                   device=self.name, status=values["status"]))
+
+    async def _step(self, order: int, step: WorkflowStep, status: str, **values: Any) -> None:
+        await self.scope.store.update_step(self.job.step_ids[order], status=status, **values)
+        if status == StepStatus.RUNNING:
+            self.scope.sink(ev.StepStarted(execution_id=self.scope.execution_id,
+                                           device=self.name, step=step.name,
+                                           step_type=step.step_type))
+        else:
+            self.scope.sink(ev.StepFinished(execution_id=self.scope.execution_id,
+                                            device=self.name, step=step.name, status=status,
+                                            error=values.get("error")))
+
+    # -- the device's run --------------------------------------------------------------
+    async def run(self) -> DeviceResult:
+        scope = self.scope
+        await self._device(status=DeviceStatus.RUNNING, started_at=utcnow())
+        try:
+            await take_device(scope.store, self.name, holder=scope.holder,
+                              execution_id=scope.execution_id,
+                              lease_seconds=scope.options.lease_seconds, mode=scope.options.lock,
+                              wait_limit=scope.options.lock_timeout, sink=scope.sink)
+        except NocdeckError as exc:
+            return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
+        try:
+            return await self._locked()
+        finally:
+            await self.session.close()
+            await scope.store.release_lock(self.name, holder=scope.holder,
+                                           execution_id=scope.execution_id)
+
+    async def _locked(self) -> DeviceResult:
+        scope = self.scope
+        try:
+            self.before = await self.session.call(lambda p: p.get_running_config())
+            backup = await scope.store.save_backup(self.name, self.before, method="pre-change",
+                                                   execution_id=scope.execution_id)
+            await self._device(backup_before_id=backup.id)
+        except NocdeckError as exc:
+            return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
+        self.running = self.before
+        now = _masked(preview(self.device.platform, self.before,
+                              self.job.rendering.candidate).push)
+        if not now:
+            self.session.note("already in the intended state: nothing to push")
+            await self._skip_all(StepStatus.SKIPPED, 0)
+            return await self._finish(DeviceStatus.NO_CHANGE, None)
+        if now != self.job.approved_lines:
+            await self._skip_all(StepStatus.CANCELLED, 0)
+            return await self._finish(DeviceStatus.FAILED, (
+                f"{self.name}: the running config changed since the plan was approved (it "
+                f"would now push {len(now)} lines, not the {len(self.job.approved_lines)} "
+                "approved); nothing pushed - plan and request again"))
+        error = await self._steps()
+        if error is None:
+            if self.junos_unconfirmed:
+                await self.session.call(lambda p: p.confirm_commit())
+                self.session.note("post-checks passed: commit confirmed")
+            await self._read_back()
+            return await self._finish(DeviceStatus.COMPLETED, None)
+        if self.pushed and scope.workflow.rollback_on_failure:
+            return await self._rollback(error)
+        if self.junos_unconfirmed:
+            self.session.note(f"not confirmed: Junos rolls the change back by itself in "
+                              f"{scope.workflow.junos_commit_confirmed_minutes} minutes")
+        return await self._finish(DeviceStatus.FAILED, error)
+
+    async def _finish(self, status: str, error: str | None) -> DeviceResult:
+        await self._device(status=status, error=error, finished_at=utcnow(),
+                           changed=bool(self.pushed))
+        return DeviceResult(self.name, status, bool(self.pushed), _masked(self.pushed), error)
+
+    async def _skip_all(self, status: str, after: int) -> None:
+        for rendered_order in sorted(self.job.step_ids):
+            if rendered_order > after:
+                await self.scope.store.update_step(self.job.step_ids[rendered_order],
+                                                   status=status)
+
+    async def _steps(self) -> str | None:
+        """Run every step in order; the error that stops the device, or None."""
+        scope = self.scope
+        workflow = scope.workflow
+        positions = {id(step): index for index, step in enumerate(workflow.steps)}
+        rendered = {r.order: r for r in self.job.rendering.steps}
+        skip_rest = False
+        for order, step in enumerate(workflow.execution_order(), start=1):
+            index = positions[id(step)]
+            context = step_context(self.device, scope.inputs, meta=scope.meta,
+                                   outputs=self.mapped, steps=self.step_outputs)
+            if skip_rest or not step_applies(scope.catalog, workflow, index, step, context):
+                await self._step(order, step, StepStatus.SKIPPED)
+                continue
+            await self._step(order, step, StepStatus.RUNNING)
+            try:
+                outputs = await self._one(order, index, step, rendered.get(order), context)
+            except NocdeckError as exc:
+                error = GLOBAL_REDACTOR.mask(str(exc))
+                if not error.startswith(self.name):
+                    error = f"{self.name}: {error}"
+                await self._device()
+                await self._step(order, step, StepStatus.FAILED, error=error,
+                                 attempts=max(1, self.session.attempts))
+                if step.on_failure == "continue":
+                    continue
+                if step.on_failure == "skip_remaining":
+                    skip_rest = True
+                    continue
+                await self._skip_all(StepStatus.CANCELLED, order)
+                return error
+            self.step_outputs[step.name] = outputs
+            for name, template in step.output_mapping.items():
+                self.mapped[name] = scope.catalog.evaluate(
+                    "workflow", workflow.slug, template, {**context, "outputs": outputs},
+                    "steps", index, "output_mapping", name)
+            await self._device()
+            await self._step(order, step, StepStatus.COMPLETED, outputs=outputs,
+                             attempts=max(1, self.session.attempts))
+            if isinstance(step.typed_config, ConditionStepConfig) and not outputs["result"]:
+                skip_rest = True
+        return None
+
+    async def _one(self, order: int, index: int, step: WorkflowStep,
+                   rendered: RenderedStep | None, context: dict[str, Any]) -> dict[str, Any]:
+        scope = self.scope
+        self.session.attempts = 0
+        where = scope.catalog.where("workflow", scope.workflow.slug, "steps", index)
+        config = step.typed_config
+        if step.step_type == "task":
+            return await self._task(rendered)
+        if step.step_type == "approval":
+            return {"approved_by": scope.approved_by}
+        if isinstance(config, ConditionStepConfig):
+            result = bool(scope.catalog.test("workflow", scope.workflow.slug, config.expression,
+                                             context, "steps", index, "config", "expression"))
+            if not result and config.when_false == "fail":
+                raise WorkFailed(f"condition {config.expression!r} is false ({where})")
+            if not result:
+                self.session.note(f"condition {config.expression!r} is false: the steps after "
+                                  f"{step.name!r} are skipped")
+            return {"result": result}
+        if isinstance(config, NotificationStepConfig):
+            return await self._notify(step, config, context, where)
+        if isinstance(config, WaitStepConfig):
+            return await wait_step(scope.catalog.cache, self.session, config, context, where)
+        if isinstance(config, DeviceCheck):
+            checked = await run_check(scope.catalog.cache, self.session, config, context, where)
+            return {"passed": True, "fields": checked.fields, "rows": checked.rows[:100]}
+        raise WorkFailed(f"step {step.name!r}: unknown step type {step.step_type!r} ({where})")
+
+    async def _notify(self, step: WorkflowStep, config: NotificationStepConfig,
+                      context: Mapping[str, Any], where: str) -> dict[str, Any]:
+        scope = self.scope
+        message = scope.catalog.cache.text_template(config.message, where).render(context)
+        message = GLOBAL_REDACTOR.mask(message.strip())
+        self.session.note(f"notification: {message}")
+        if config.channel == "webhook" and config.url:
+            status = await post_webhook(config.url, {
+                "execution_id": scope.execution_id, "workflow": scope.workflow.slug,
+                "device": self.name, "step": step.name, "message": message,
+                "requested_by": scope.meta.requested_by}, headers=config.headers)
+            return {"message": message, "http_status": status}
+        return {"message": message}
+
+    async def _task(self, rendered: RenderedStep | None) -> dict[str, Any]:
+        if rendered is None or rendered.skipped:
+            return {"pushed": 0}
+        scope = self.scope
+        platform = self.device.platform
+        implementation = (scope.catalog.implementations.get(rendered.implementation)
+                          if rendered.implementation else None)
+        check_context = step_context(self.device, rendered.inputs, meta=scope.meta)
+        for number, check in enumerate(implementation.pre_checks if implementation else []):
+            where = scope.catalog.where("implementation", implementation.slug if implementation
+                                        else "", "pre_checks", number)
+            await run_check(scope.catalog.cache, self.session, check, check_context, where)
+        workflow = scope.workflow
+        junos = platform == "juniper_junos"
+        sent: list[str] = []
+
+        async def push(provider: Provider) -> None:
+            if self.session.attempts > 1:  # re-read: never re-send what is already in place
+                self.running = await provider.get_running_config()
+            lines = preview(platform, self.running, rendered.lines).push
+            if not lines:
+                return
+            shown = _masked(lines)
+            self.session.note(f"intent: push {len(lines)} lines (step {rendered.step.name!r}): "
+                              + " | ".join(shown))
+            await self._device()  # the intent is in the record before the first byte is sent
+            await provider.push_config(
+                lines, save=workflow.save_config and not junos,
+                confirm_minutes=workflow.junos_commit_confirmed_minutes if junos else None)
+            sent[:] = lines
+            self.running = merge(platform, self.running, lines)
+
+        await self.session.call(push)
+        if sent:
+            self.pushed += sent
+            self.junos_unconfirmed = self.junos_unconfirmed or junos
+            await self._device(pushed_lines=_masked(self.pushed), changed=True)
+        for number, check in enumerate(implementation.post_checks if implementation else []):
+            where = scope.catalog.where("implementation", implementation.slug if implementation
+                                        else "", "post_checks", number)
+            await run_check(scope.catalog.cache, self.session, check, check_context, where)
+        return {"pushed": len(sent)}
+
+    async def _read_back(self) -> None:
+        try:
+            after = await self.session.call(lambda p: p.get_running_config())
+        except NocdeckError as exc:
+            self.session.note(f"could not read the config back: {exc}")
+            return
+        backup = await self.scope.store.save_backup(self.name, after, method="post-change",
+                                                    execution_id=self.scope.execution_id)
+        await self._device(backup_after_id=backup.id)
+
+    async def _rollback(self, error: str) -> DeviceResult:
+        platform = self.device.platform
+        undo = inverse(platform, self.before, self.pushed)
+        for left in undo.left_alone:
+            self.session.note(f"rollback leaves alone {left.line!r}: {left.reason}")
+        self.session.note(f"rollback: push the inverse, {len(undo.lines)} lines: "
+                          + " | ".join(_masked(undo.lines)))
+        await self._device()
+        try:
+            if undo.lines:
+                await self.session.call(lambda p: p.push_config(
+                    undo.lines, save=self.scope.workflow.save_config))
+        except NocdeckError as exc:
+            return await self._finish(DeviceStatus.FAILED,
+                                      f"{error}; rollback failed too: {exc}")
+        await self._read_back()
+        return await self._finish(DeviceStatus.ROLLED_BACK, f"{error} (rolled back)")

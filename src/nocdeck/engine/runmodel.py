@@ -1,0 +1,147 @@
+"""What a run is asked to do and what it hands back: requests, options, results.
+
+Plain frozen values, so the CLI, the TUI and the tests build and read them the same way; the
+options are stored with the execution, so whichever process ends up executing an approved
+run executes it the way it was requested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from nocdeck.errors import BadInput
+
+LockMode = Literal["wait", "refuse"]
+
+
+@dataclass(frozen=True)
+class FailureBudget:
+    """`--max-fail N|P%`: once more devices than this have failed, no new device starts."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> FailureBudget:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
+        if match is None:
+            raise BadInput(f"--max-fail {text!r}: expected a device count (2) or a share (10%)")
+        number, percent = match.groups()
+        if percent:
+            value = float(number)
+            if value > 100:
+                raise BadInput(f"--max-fail {text!r}: a share is at most 100%")
+            return cls(percent=value)
+        if "." in number:
+            raise BadInput(f"--max-fail {text!r}: a device count is a whole number")
+        return cls(count=int(number))
+
+    def exceeded(self, failed: int, total: int) -> bool:
+        """Exceeded, not equalled: `--max-fail 1` lets one device fail and stops at two."""
+        if self.count is not None:
+            return failed > self.count
+        if self.percent is not None:
+            return failed * 100 > self.percent * total
+        return False
+
+    def describe(self) -> str:
+        return f"{self.percent:g}%" if self.percent is not None else str(self.count)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    concurrency: int | None = None
+    """Devices changed at once; None means the settings' `concurrency`."""
+    canary: int = 0
+    """Change this many devices first, then pause for confirmation (or go on)."""
+    max_fail: FailureBudget = field(default_factory=lambda: FailureBudget(count=0))
+    lock: LockMode = "wait"
+    lock_timeout: float = 600.0
+    """Seconds to wait for a device another run is changing, in `wait` mode."""
+    lease_seconds: float = 30.0
+    """How long this process's claim on the run and its device locks lasts unless renewed."""
+    retries: int = 2
+    """Extra attempts after a transient error (timeout, refused connection)."""
+    backoff: float = 0.5
+    """Seconds before the first retry; doubled for each next one."""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> RunOptions:
+        data = dict(data or {})
+        budget = data.pop("max_fail", None) or {"count": 0}
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known, max_fail=FailureBudget(**budget))
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    workflow: str
+    inputs: Mapping[str, Any]
+    devices: Sequence[str] = ()
+    filters: Sequence[str] = ()
+    requested_by: str = ""
+    ticket: str | None = None
+    reason: str | None = None
+    options: RunOptions = field(default_factory=RunOptions)
+
+
+@dataclass(frozen=True)
+class DeviceResult:
+    """How one device ended; `outcome` is set when an interrupted push was read back."""
+
+    name: str
+    status: str
+    changed: bool
+    pushed_lines: tuple[str, ...] = ()
+    error: str | None = None
+    outcome: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "changed": self.changed,
+                "pushed_lines": list(self.pushed_lines), "error": self.error,
+                "outcome": self.outcome}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    execution_id: str
+    workflow: str
+    status: str
+    devices: tuple[DeviceResult, ...] = ()
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status not in ("completed", "awaiting_approval")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"execution_id": self.execution_id, "kind": "run", "workflow": self.workflow,
+                "status": self.status, "error": self.error,
+                "devices": [d.as_json() for d in self.devices]}
+
+
+class CancelToken:
+    """Ctrl-C or `nocdeck cancel`: stop starting devices; running ones finish or roll back."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self.reason = ""
+
+    def cancel(self, reason: str) -> None:
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    async def wait(self) -> None:
+        await self._event.wait()
