@@ -7,6 +7,7 @@ or a save (`write memory`) to survive a reload.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 IOS_LIKE_ERRORS = r"(?:% Invalid input|% Incomplete|% Ambiguous|% Unknown|Error:).*$"
@@ -25,6 +26,18 @@ class NetmikoPlatform:
     """True when a change is a candidate that must be committed (Junos)."""
     has_enable: bool = True
     """True when privileged commands need `enable` (and an enable secret if one is set)."""
+    enter_config: str = "configure terminal"
+    leave_config: str = "end"
+    config_prompt: str = r"{base}\(config[^)]*\)#\s*$"
+    """The prompt in any config mode; `{base}` is the escaped base prompt (`r1`, `admin@r3`)."""
+    exec_prompt: str = r"{base}#\s*$"
+    """The privileged exec prompt, where config mode has been left."""
+    save_command: str = "write memory"
+
+    def prompt(self, which: str, base: str) -> str:
+        """The regex of a prompt (`config_prompt`/`exec_prompt`) for a device's base prompt."""
+        template: str = getattr(self, which)
+        return template.replace("{base}", re.escape(base))
 
 
 PLATFORMS: dict[str, NetmikoPlatform] = {
@@ -35,7 +48,9 @@ PLATFORMS: dict[str, NetmikoPlatform] = {
         NetmikoPlatform("cisco_nxos", "show running-config", IOS_LIKE_ERRORS),
         NetmikoPlatform("arista_eos", "show running-config", IOS_LIKE_ERRORS),
         NetmikoPlatform("juniper_junos", "show configuration", JUNOS_ERRORS, commits=True,
-                        has_enable=False),
+                        has_enable=False, enter_config="configure",
+                        leave_config="exit configuration-mode", config_prompt=r"{base}#\s*$",
+                        exec_prompt=r"{base}>\s*$", save_command=""),
     )
 }
 """Device types the netmiko provider can drive; anything else is refused before connecting."""

@@ -211,8 +211,8 @@ class NetmikoProvider(Provider):
 
         def login() -> None:
             conn._open()
-            if self.platform.has_enable and not conn.check_enable_mode():
-                conn.enable()
+            if self.platform.has_enable:
+                conn.enable()  # checks the prompt first: nothing is sent when already enabled
 
         try:
             await self._call(login, action="login",
@@ -239,6 +239,9 @@ class NetmikoProvider(Provider):
         if conn is None:
             return
         loop = asyncio.get_running_loop()
+        # Every call leaves config mode, so netmiko's check for it on the way out (a round
+        # trip) is skipped: say `exit` and close.
+        setattr(conn, "cleanup", lambda command="exit": conn.write_channel(command + conn.RETURN))  # noqa: B010
         future = loop.run_in_executor(self._executor, conn.disconnect)
         try:
             await asyncio.wait_for(future, timeout=self.options.command_timeout)
@@ -252,7 +255,8 @@ class NetmikoProvider(Provider):
         self.log_sent(command)
 
         def send() -> str:
-            kwargs: dict[str, Any] = {"read_timeout": self.options.command_timeout}
+            kwargs: dict[str, Any] = {"read_timeout": self.options.command_timeout,
+                                      "auto_find_prompt": False}
             if expect is not None:
                 kwargs["expect_string"] = expect
             return str(conn.send_command(command, **kwargs))

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException
-from netmiko.juniper.juniper import JuniperBase
 
 from nocdeck.errors import BadInput, ChangeRejected
 from nocdeck.providers.base import PushResult
+from nocdeck.providers.netmiko_platforms import NetmikoPlatform
 from nocdeck.redaction import GLOBAL_REDACTOR, Redactor, mask_config_line
 
 if TYPE_CHECKING:
@@ -51,27 +51,57 @@ def _send_line(conn: BaseConnection, line: str, error_pattern: str, timeout: flo
     return str(output), None
 
 
-def _commit(conn: BaseConnection, confirm_minutes: int | None) -> tuple[str, str | None]:
+def exchange(conn: BaseConnection, command: str, expect: str) -> str:
+    """Send one line and read until `expect`: one round trip, no prompt probing.
+
+    netmiko's `config_mode()` / `exit_config_mode()` check the mode before and after (three
+    round trips each) and `send_command` looks for the prompt first; the expected prompt
+    itself proves the mode, so one exchange does.
+    """
+    conn.write_channel(conn.normalize_cmd(command))
+    return str(conn.read_until_pattern(pattern=expect, re_flags=re.M))
+
+
+def enter_config(conn: BaseConnection, platform: NetmikoPlatform) -> str:
+    return exchange(conn, platform.enter_config,
+                    platform.prompt("config_prompt", conn.base_prompt))
+
+
+def _commit(conn: BaseConnection, platform: NetmikoPlatform, confirm_minutes: int | None
+            ) -> tuple[str, str | None]:
     """Junos `commit` (or `commit confirmed N`); return its output and any failure message."""
-    if not isinstance(conn, JuniperBase):
-        raise TypeError(f"{conn.device_type} has no commit")
-    try:
-        if confirm_minutes is None:
-            return str(conn.commit()), None
-        return str(conn.commit(confirm=True, confirm_delay=confirm_minutes)), None
-    except ValueError as exc:
-        lines = [ln.strip() for ln in str(exc).splitlines() if "error" in ln.lower()]
-        message = "; ".join(ln for ln in lines if not ln.startswith("Commit failed")) or str(exc)
-        return "", message
+    if confirm_minutes is None:
+        command, marker = "commit", "commit complete"
+    else:
+        command = f"commit confirmed {confirm_minutes}"
+        marker = "commit confirmed will be automatically rolled back"
+    output = exchange(conn, command, platform.prompt("config_prompt", conn.base_prompt))
+    if marker in output:
+        return output, None
+    problems = [ln.strip() for ln in output.splitlines()
+                if re.search(platform.error_pattern, ln, flags=re.I)]
+    return output, "; ".join(problems) or f"{command} did not complete"
 
 
-def _leave(conn: BaseConnection, discard: bool) -> str:
-    """Leave config mode; on Junos throw the uncommitted candidate away first."""
+def _leave(conn: BaseConnection, platform: NetmikoPlatform, discard: bool) -> str:
+    """Leave config mode; on Junos throw an uncommitted candidate away first."""
+    base = conn.base_prompt
     output = ""
-    if discard and conn.check_config_mode():
-        output += str(conn.send_command("rollback 0"))
-    output += str(conn.exit_config_mode())
+    if discard:
+        output += exchange(conn, "rollback 0", platform.prompt("config_prompt", base))
+    exec_prompt = platform.prompt("exec_prompt", base)
+    output += exchange(conn, platform.leave_config, rf"{exec_prompt}|uncommitted changes.*$")
+    if "uncommitted changes" in output:
+        output += exchange(conn, "yes", exec_prompt)
     return output
+
+
+def _save(conn: BaseConnection, platform: NetmikoPlatform) -> tuple[str, str | None]:
+    """`write memory`; return its output and the device's complaint, if any."""
+    output = exchange(conn, platform.save_command, platform.prompt("exec_prompt",
+                                                                   conn.base_prompt))
+    problem = re.search(platform.error_pattern, output, flags=re.M)
+    return output, problem.group(0).strip() if problem else None
 
 
 async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
@@ -90,7 +120,7 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
         return PushResult(device, (), saved=False, output="")
 
     timeout = provider.options.command_timeout
-    outputs = [await provider.in_thread(lambda c: str(c.config_mode()),
+    outputs = [await provider.in_thread(lambda c: enter_config(c, platform),
                                         action="entering configuration mode")]
     rejected: ChangeRejected | None = None
     committed = True
@@ -108,8 +138,8 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
     if rejected is None and platform.commits:
         command = "commit" if confirm_minutes is None else f"commit confirmed {confirm_minutes}"
         provider.log_sent(command)
-        output, message = await provider.in_thread(lambda c: _commit(c, confirm_minutes),
-                                                   action=command)
+        output, message = await provider.in_thread(
+            lambda c: _commit(c, platform, confirm_minutes), action=command)
         outputs.append(output)
         if message is not None:
             rejected = ChangeRejected(device, command, provider.redactor.mask(message))
@@ -118,7 +148,7 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
     # Leave config mode whatever happened above (a timeout or a drop has already closed the
     # session, so only a rejection or success reaches here).
     discard = platform.commits and rejected is not None
-    outputs.append(await provider.in_thread(lambda c: _leave(c, discard),
+    outputs.append(await provider.in_thread(lambda c: _leave(c, platform, discard),
                                             action="leaving configuration mode"))
     if rejected is not None:
         provider.log_info(str(rejected))
@@ -126,9 +156,12 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
 
     saved = platform.commits and committed
     if save and not platform.commits:
-        provider.log_sent("write memory")
-        outputs.append(await provider.in_thread(lambda c: str(c.save_config()),
-                                                action="saving the configuration"))
+        provider.log_sent(platform.save_command)
+        output, message = await provider.in_thread(lambda c: _save(c, platform),
+                                                   action="saving the configuration")
+        outputs.append(output)
+        if message is not None:
+            raise ChangeRejected(device, platform.save_command, provider.redactor.mask(message))
         saved = True
     return PushResult(device, tuple(provider.redactor.mask_line(ln) for ln in lines),
                       saved=saved, output=provider.redactor.mask("\n".join(outputs)),
@@ -137,11 +170,13 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
 
 async def confirm(provider: NetmikoProvider) -> None:
     """Confirm a pending `commit confirmed` with a plain `commit` (Junos)."""
+    platform = provider.platform
     provider.log_sent("commit")
 
     def commit_and_leave(conn: BaseConnection) -> tuple[str, str | None]:
-        output, message = _commit(conn, None)
-        return output + _leave(conn, discard=message is not None), message
+        output = enter_config(conn, platform)
+        more, message = _commit(conn, platform, None)
+        return output + more + _leave(conn, platform, discard=message is not None), message
 
     _, message = await provider.in_thread(commit_and_leave, action="confirming the commit")
     if message is not None:
