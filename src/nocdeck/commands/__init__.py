@@ -22,6 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("records", "db_group"),
     "catalog": ("catalog", "catalog_group"),
     "plan": ("plan", "plan_command"),
+    "run": ("run", "run_command"),
+    "retry": ("run", "retry_command"),
+    "approve": ("decide", "approve"),
+    "reject": ("decide", "reject"),
+    "cancel": ("decide", "cancel"),
     "backup": ("backup", "backup_command"),
     "backups": ("backup", "backups_command"),
 }

@@ -328,14 +328,14 @@ async def run(request: RunRequest, *, catalog: Catalog, inventory: Inventory, st
               settings: Settings, sink: ev.EventSink = ev.discard,
               confirm: Callable[[PreparedRun], Awaitable[bool]] | None = None,
               confirm_canary: Confirm | None = None, wait: bool = True,
-              cancel: CancelToken | None = None,
-              approval_timeout: float | None = None) -> RunResult:
+              cancel: CancelToken | None = None, approval_timeout: float | None = None,
+              retry_of: str | None = None) -> RunResult:
     """Plan, confirm (when `confirm` is given), gate, execute and record one request."""
     from nocdeck.engine.recovery import recover_interrupted
 
     await recover_interrupted(store, inventory=inventory, settings=settings, sink=sink)
     prepared = await prepare_run(request, catalog=catalog, inventory=inventory, store=store,
-                                 settings=settings, sink=sink)
+                                 settings=settings, sink=sink, retry_of=retry_of)
     if confirm is not None and prepared.changes and not await confirm(prepared):
         await store.set_status(prepared.execution_id, ExecutionStatus.CANCELLED,
                                expected={ExecutionStatus.PENDING}, error="not confirmed")

@@ -1,0 +1,214 @@
+"""`nocdeck run WORKFLOW …` and `nocdeck retry ID`: plan, confirm, approval gate, execute.
+
+The plan is shown first; `--yes` answers the confirmation prompt (it never approves
+anything), and with no terminal and no `--yes` nothing is planned or recorded (exit 2).
+Device dialogue and engine commentary stream as live log lines on stderr. Ctrl-C stops
+starting devices; the ones running finish (or roll back); a second Ctrl-C quits at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
+from nocdeck.commands.plan import parse_inputs, print_device_plan, request_options
+from nocdeck.config import Settings
+from nocdeck.engine import events as ev
+from nocdeck.engine.recovery import recover_interrupted, retry_targets
+from nocdeck.engine.run import PreparedRun, run
+from nocdeck.engine.runmodel import CancelToken, FailureBudget, RunOptions, RunRequest, RunResult
+from nocdeck.errors import BadInput
+from nocdeck.workspace import open_workspace
+
+STYLE = {"sent": "cyan", "received": "dim", "info": "yellow"}
+
+
+def live_printer(console: Console, *, quiet: bool) -> ev.EventSink:
+    """Engine events as log lines (Rich): lines sent and engine notes; what devices answer
+    is in the record (`nocdeck show ID`). `quiet` (--json) keeps only the essentials."""
+    def show(event: ev.EngineEvent) -> None:
+        who = f"[bold]{escape(event.device)}[/] " if event.device else ""
+        if isinstance(event, ev.LogLine) and not quiet and event.direction != "received":
+            marker = {"sent": ">", "received": "<", "info": "#"}[event.direction]
+            console.print(f"{who}[{STYLE[event.direction]}]{marker} {escape(event.text)}[/]",
+                          highlight=False)
+        elif isinstance(event, ev.ApprovalNeeded):
+            console.print(f"execution [bold]{event.execution_id}[/] awaits approval: "
+                          f"nocdeck approve {event.execution_id} [--comment TEXT] | "
+                          f"nocdeck reject {event.execution_id} --reason TEXT")
+        elif isinstance(event, ev.LockWaiting):
+            console.print(f"{who}waiting: being changed by {escape(event.holder)} (execution "
+                          f"{event.holder_execution or '-'}, since {event.since:%H:%M:%S} UTC)")
+        elif isinstance(event, ev.StepFinished) and not quiet:
+            colour = "green" if event.status == "completed" else "red" \
+                if event.status == "failed" else "dim"
+            console.print(f"{who}[{colour}]step {escape(event.step)}: {event.status}[/]"
+                          + (f" - {escape(event.error)}" if event.error else ""))
+        elif isinstance(event, ev.DeviceStatusChanged) and event.status not in (
+                "running", "planned", "no_change") and not quiet:
+            console.print(f"{who}{event.status}")
+        elif isinstance(event, ev.CanaryDone):
+            console.print(f"canary done on {', '.join(event.devices)}: {event.failed} failed")
+    return show
+
+
+def run_options(func: Any) -> Any:
+    for option in reversed([
+        click.option("--yes", "-y", is_flag=True,
+                     help="Answer the confirmation prompts (never approves anything)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        click.option("--concurrency", type=click.IntRange(1, 1000), default=None,
+                     help="Devices changed at once (default: the settings' concurrency)."),
+        click.option("--canary", type=click.IntRange(0), default=0, metavar="N",
+                     help="Change N devices first, then ask before the rest."),
+        click.option("--max-fail", default="0", metavar="N|P%",
+                     help="Stop starting devices once more than this failed (default 0)."),
+        click.option("--no-wait", is_flag=True,
+                     help="When approval is needed, print the ID and exit 0 at once."),
+        click.option("--lock", type=click.Choice(["wait", "refuse"]), default="wait",
+                     help="A device another run is changing: wait for it, or refuse."),
+        click.option("--lock-timeout", type=click.FloatRange(0), default=600.0,
+                     metavar="SECONDS", help="How long --lock wait waits."),
+        click.option("--lease", type=click.FloatRange(1), default=30.0, hidden=True,
+                     help="Seconds this process's claim lasts unless renewed."),
+    ]):
+        func = option(func)
+    return func
+
+
+def build_options(concurrency: int | None, canary: int, max_fail: str, lock: str,
+                  lock_timeout: float, lease: float) -> RunOptions:
+    return RunOptions(concurrency=concurrency, canary=canary,
+                      max_fail=FailureBudget.parse(max_fail),
+                      lock="refuse" if lock == "refuse" else "wait", lock_timeout=lock_timeout,
+                      lease_seconds=lease)
+
+
+def ask(question: str, yes: bool) -> Callable[[Any], Any]:
+    async def confirm(_: Any) -> bool:
+        if yes:
+            return True
+        text = question if isinstance(_, PreparedRun) else str(_)
+        return bool(await asyncio.to_thread(click.confirm, text, default=False, err=True))
+    return confirm
+
+
+def print_plan(prepared: PreparedRun) -> None:
+    for device in prepared.plan.devices:
+        print_device_plan(device)
+    click.echo(f"run {prepared.execution_id}: {prepared.changes} of "
+               f"{len(prepared.plan.devices)} devices to change"
+               + (" (approval required)" if prepared.approval_required else ""))
+
+
+async def execute_request(settings: Settings, request: RunRequest, *, yes: bool, wait: bool,
+                          as_json: bool, retry_of: str | None = None) -> RunResult:
+    console = Console(stderr=True, highlight=False)
+    sink = live_printer(console, quiet=as_json)
+    cancel = CancelToken()
+    loop = asyncio.get_running_loop()
+
+    def interrupted() -> None:
+        if cancel.cancelled:
+            loop.remove_signal_handler(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+            return
+        cancel.cancel("Ctrl-C")
+        console.print("[yellow]Ctrl-C: no new device starts; running ones finish "
+                      "(Ctrl-C again to quit now)[/]")
+
+    async def confirm(prepared: PreparedRun) -> bool:
+        if not as_json:
+            print_plan(prepared)
+        return bool(await ask("Push these changes?", yes)(prepared))
+
+    loop.add_signal_handler(signal.SIGINT, interrupted)
+    try:
+        async with open_workspace(settings) as ws:
+            return await run(request, catalog=ws.need_catalog(), inventory=ws.need_inventory(),
+                             store=ws.store, settings=settings, sink=sink, confirm=confirm,
+                             confirm_canary=ask("", yes), wait=wait, cancel=cancel,
+                             retry_of=retry_of)
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+def report(result: RunResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.as_json())
+    else:
+        for device in result.devices:
+            detail = f": {device.error}" if device.error else ""
+            click.echo(f"  {device.name}: {device.status}"
+                       f"{', changed' if device.changed else ''}{detail}")
+        click.echo(f"run {result.execution_id}: {result.status}"
+                   + (f" - {result.error}" if result.error else ""))
+    if result.failed:
+        sys.exit(1)
+
+
+def need_terminal(yes: bool) -> None:
+    if not yes and not sys.stdin.isatty():
+        raise BadInput("no terminal to confirm on: review with `nocdeck plan`, then pass --yes")
+
+
+@click.command("run")
+@click.argument("workflow")
+@request_options
+@run_options
+@pass_state
+def run_command(state: CliState, workflow: str, inputs: tuple[str, ...],
+                devices: tuple[str, ...], filters: tuple[str, ...], ticket: str | None,
+                reason: str | None, yes: bool, as_json: bool, concurrency: int | None,
+                canary: int, max_fail: str, no_wait: bool, lock: str, lock_timeout: float,
+                lease: float) -> None:
+    """Plan WORKFLOW, confirm, wait for approval if needed, push, and record it all."""
+    need_terminal(yes)
+    options = build_options(concurrency, canary, max_fail, lock, lock_timeout, lease)
+    request = RunRequest(workflow, parse_inputs(inputs), devices, filters,
+                         requested_by=state.settings.user, ticket=ticket, reason=reason,
+                         options=options)
+    result = run_async(execute_request(state.settings, request, yes=yes, wait=not no_wait,
+                                       as_json=as_json))
+    report(result, as_json)
+
+
+@click.command("retry")
+@click.argument("execution_id")
+@run_options
+@pass_state
+def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
+                  concurrency: int | None, canary: int, max_fail: str, no_wait: bool,
+                  lock: str, lock_timeout: float, lease: float) -> None:
+    """Re-plan a failed or interrupted run on the devices it did not finish; what is already
+    in place is not pushed again."""
+    need_terminal(yes)
+
+    async def go() -> RunResult:
+        async with open_workspace(state.settings) as ws:
+            await recover_interrupted(ws.store, inventory=ws.need_inventory(),
+                                      settings=state.settings)
+            base, names = await retry_targets(ws.store, execution_id)
+            workflow = ws.need_catalog().workflow(base.workflow)
+        device_inputs = workflow.device_inputs
+        inputs = {key: [v for v in value if v in names]
+                  if key in device_inputs and isinstance(value, list) else value
+                  for key, value in base.inputs.items()}
+        request = RunRequest(base.workflow, inputs,
+                             devices=() if device_inputs else tuple(names),
+                             requested_by=state.settings.user, ticket=base.ticket,
+                             reason=base.reason,
+                             options=build_options(concurrency, canary, max_fail, lock,
+                                                   lock_timeout, lease))
+        return await execute_request(state.settings, request, yes=yes, wait=not no_wait,
+                                     as_json=as_json, retry_of=execution_id)
+
+    report(run_async(go()), as_json)
