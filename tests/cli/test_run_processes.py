@@ -1,0 +1,209 @@
+"""Real `nocdeck` processes against one lab and one store (SQLite and PostgreSQL): approval
+across processes, two runs on one device never interleave, kill -9 mid-push is recovered."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nocdeck.inventory import dump_inventory
+from nocdeck.lab import DeviceFaults, LabSpec
+from nocdeck.lab.thread import LabThread
+from tests.fixtures.store import run_sync
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture
+def lab() -> Iterator[LabThread]:
+    with LabThread(LabSpec(devices=3)) as running:
+        yield running
+
+
+@pytest.fixture
+def inventory(lab: LabThread, tmp_path: Path) -> Path:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(dump_inventory(lab.inventory()), encoding="utf-8")
+    return path
+
+
+def nocdeck(store_url: str, inventory: Path, *args: str, user: str = "alice@noc"
+            ) -> list[str]:
+    return [sys.executable, "-m", "nocdeck", "--store", store_url, "--inventory",
+            str(inventory), *args]
+
+
+def env(user: str) -> dict[str, str]:
+    return {**os.environ, "NOCDECK_USER": user}
+
+
+def start(command: list[str], user: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env(user))
+
+
+def call(command: list[str], user: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          env=env(user), timeout=timeout, check=False)
+
+
+def show(store_url: str, execution_id: str) -> dict[str, object]:
+    import json
+
+    async def read() -> dict[str, object]:
+        from nocdeck.store import Store
+
+        store = await Store.open(store_url)
+        try:
+            detail = await store.get_execution(execution_id)
+        finally:
+            await store.close()
+        return {"status": detail.execution.status, "approved_by": detail.execution.approved_by,
+                "devices": {d.name: (d.status, d.outcome, d.error) for d in detail.devices}}
+
+    return json.loads(json.dumps(run_sync(read), default=str))
+
+
+def latest_run(store_url: str) -> str:
+    async def read() -> str:
+        from nocdeck.store import Store
+
+        store = await Store.open(store_url)
+        try:
+            for _ in range(100):
+                found = await store.list_executions(kind="run", limit=1)
+                if found:
+                    return found[0].id
+                import asyncio
+
+                await asyncio.sleep(0.2)
+        finally:
+            await store.close()
+        raise AssertionError("no run was recorded")
+
+    return run_sync(read)
+
+
+def config_lines(lab: LabThread, name: str) -> list[str]:
+    return lab.config_lines_received(name)
+
+
+def test_approval_stops_then_the_waiting_requester_runs_it(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    requester = start(nocdeck(store_url, inventory, "run", "ntp-servers", "-i", "device=r1",
+                              "-i", "servers=192.0.2.50", "--yes"), "alice@noc")
+    try:
+        execution_id = latest_run(store_url)
+        for _ in range(100):
+            if show(store_url, execution_id)["status"] == "awaiting_approval":
+                break
+            time.sleep(0.2)
+        assert config_lines(lab, "r1") == []
+        same = call(nocdeck(store_url, inventory, "approve", execution_id), "alice@noc")
+        assert same.returncode == 2 and "another operator" in same.stderr
+        approved = call(nocdeck(store_url, inventory, "approve", execution_id, "--comment",
+                                "CHG-7 ok"), "bob@noc")
+        assert approved.returncode == 0, approved.stderr
+        out, err = requester.communicate(timeout=60)
+    finally:
+        requester.kill()
+    assert requester.returncode == 0, err
+    assert "completed" in out
+    assert "192.0.2.50" in lab.running_config("r1")
+    record = show(store_url, execution_id)
+    assert record["status"] == "completed" and record["approved_by"] == "bob@noc"
+    again = call(nocdeck(store_url, inventory, "approve", execution_id), "carol@noc")
+    assert again.returncode == 2 and "not awaiting_approval" in again.stderr
+
+
+def test_no_wait_then_reject_never_pushes(lab: LabThread, inventory: Path,
+                                          store_url: str) -> None:
+    asked = call(nocdeck(store_url, inventory, "run", "ntp-servers", "-i", "device=r2", "-i",
+                         "servers=192.0.2.51", "--yes", "--no-wait"), "alice@noc")
+    assert asked.returncode == 0, asked.stderr
+    execution_id = latest_run(store_url)
+    no_reason = call(nocdeck(store_url, inventory, "reject", execution_id), "bob@noc")
+    assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
+    rejected = call(nocdeck(store_url, inventory, "reject", execution_id, "--reason",
+                            "wrong servers"), "bob@noc")
+    assert rejected.returncode == 0, rejected.stderr
+    assert show(store_url, execution_id)["status"] == "rejected"
+    assert config_lines(lab, "r2") == []
+
+
+def test_no_terminal_and_no_yes_is_exit_2_and_records_nothing(
+        inventory: Path, store_url: str, lab: LabThread) -> None:
+    result = call(nocdeck(store_url, inventory, "run", "interface-description", "-i",
+                          "device=r1", "-i", "interface=Gi1/0/3", "-i", "description=x"),
+                  "alice@noc")
+    assert result.returncode == 2 and "--yes" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert config_lines(lab, "r1") == []
+
+
+def test_two_runs_on_one_device_never_interleave(lab: LabThread, inventory: Path,
+                                                 store_url: str) -> None:
+    lab.set_faults("r1", DeviceFaults(latency=0.05))
+    runs = [start(nocdeck(store_url, inventory, "run", "access-port-vlan", "-i", "device=r1",
+                          "-i", "interface=Gi1/0/5", "-i", f"vlan={vlan}", "-i",
+                          f"description=run {vlan}", "--yes"), f"user{vlan}@noc")
+            for vlan in (20, 30)]
+    try:
+        results = [p.communicate(timeout=80) for p in runs]
+    finally:
+        for p in runs:
+            p.kill()
+    assert all(p.returncode in (0, 1) for p in runs), results
+    sessions = [entry for entry in lab.journal("r1") if entry.is_config]
+    owners = [getattr(entry, "session", None) for entry in sessions]
+    # every config line of one session comes before any line of the next
+    seen: list[object] = []
+    for owner in owners:
+        if not seen or seen[-1] != owner:
+            assert owner not in seen, f"interleaved config sessions: {owners}"
+            seen.append(owner)
+    lines = [entry.line for entry in sessions]
+    assert any("run 20" in line for line in lines) and any("run 30" in line for line in lines)
+
+
+def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    command = nocdeck(store_url, inventory, "run", "access-port-vlan", "-i", "device=r1",
+                      "-i", "interface=Gi1/0/7", "-i", "vlan=40", "-i",
+                      "description=killed mid push", "--yes", "--lease", "2")
+    process = start(command, "alice@noc")
+    try:
+        execution_id = latest_run(store_url)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not config_lines(lab, "r1"):
+            time.sleep(0.05)
+        lab.set_faults("r1", DeviceFaults(latency=1.0))  # the rest of the push is slow
+        while time.monotonic() < deadline and not any(
+                "switchport access vlan 40" in line for line in config_lines(lab, "r1")):
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        process.kill()
+    lab.set_faults("r1", DeviceFaults())
+    assert show(store_url, execution_id)["status"] == "running"  # the dead process said so
+    time.sleep(2.5)  # its lease runs out
+    shown = call(nocdeck(store_url, inventory, "retry", execution_id, "--yes", "--json"),
+                 "alice@noc")
+    record = show(store_url, execution_id)
+    assert record["status"] == "interrupted"
+    status, outcome, error = record["devices"]["r1"]  # type: ignore[index]
+    assert status == "interrupted"
+    assert outcome in ("applied", "partly_applied")
+    assert "read back" in str(error)
+    assert shown.returncode == 0, shown.stderr
+    assert "killed mid push" in lab.running_config("r1")
+    vlan_lines = [line for line in config_lines(lab, "r1") if "access vlan 40" in line]
+    assert len(vlan_lines) == 1  # the retry never re-pushed what was in place
