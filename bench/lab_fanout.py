@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -236,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         f"disconnect on each of {args.devices} devices served by one `nocdeck lab up` process; "
         "every phase in the same run, against the same lab.", "",
         f"Machine: {machine_note()}", "",
+        "Load average at the end (1, 5, 15 min): "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} - the 2 cores are shared with "
+        "other work, so repeated runs vary.", "",
         f"Command: `{command}`", "",
         HEADER, *(r.row() for r in results.values()), "",
         *verdicts(results), "",

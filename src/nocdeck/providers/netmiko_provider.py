@@ -108,6 +108,8 @@ class NetmikoProvider(Provider):
     def _on_session_text(self, text: str) -> None:
         """Called in the worker thread: note progress, hand the text to the loop's thread."""
         self._last_activity = time.monotonic()
+        if self._on_dialogue is None:
+            return  # nobody listens: skip the masking and the hop to the loop
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.log_received, text)
