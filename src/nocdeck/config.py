@@ -73,6 +73,10 @@ class Settings:
     vault_passphrase_file: str = ""
     """A file holding the vault passphrase, for unattended use."""
     log_level: str = "WARNING"
+    record_input: bool = True
+    """Record what is typed in interactive sessions (`nocdeck ssh`); passwords never are."""
+    recording_retention_days: int = 0
+    """Purge session transcripts older than this many days (the record stays); 0 keeps all."""
 
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     """Where each value came from: `default`, a file path, `env NOCDECK_X` or `--flag`."""

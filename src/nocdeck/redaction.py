@@ -65,9 +65,16 @@ _SEGMENT_START = re.compile(r"""^[+-]|['"`]|: |[#>%] ?""")
 (`r1: rejected 'tacacs-server key 7 …'`). Masks keep the length, so positions stay valid."""
 
 
+_MAYBE_SECRET = re.compile(r"secret|password|community|key|psk|snmp-server", re.IGNORECASE)
+"""A word every secret-line pattern needs: a line without one is skipped in one C-level
+search, which keeps masking a 20 MB session transcript cheap."""
+
+
 def mask_config_line(line: str) -> tuple[str, int]:
     """Mask every secret field of one line, also one that follows a diff marker, a prompt, a
     quote or a colon; return the line and how many fields were masked."""
+    if _MAYBE_SECRET.search(line) is None:
+        return line, 0
     line, count = _mask_from_start(line)
     for match in _SEGMENT_START.finditer(line):
         head, tail = line[:match.end()], line[match.end():]
@@ -140,6 +147,39 @@ class Redactor:
         if not text:
             return text
         return "".join(self.mask_line(line) for line in text.splitlines(keepends=True))
+
+    def mask_block(self, text: str) -> str:
+        """`mask`, fast for a large block: only lines holding a secret word are split out."""
+        text = self.mask_known(text)
+        if _MAYBE_SECRET.search(text) is None:
+            return text
+        parts: list[str] = []
+        done = 0
+        for match in _MAYBE_SECRET.finditer(text):
+            if match.start() < done:
+                continue
+            start = text.rfind("\n", 0, match.start()) + 1
+            end = text.find("\n", match.end())
+            end = len(text) if end < 0 else end
+            masked, count = mask_config_line(text[start:end])
+            self.redactions += count
+            parts += [text[done:start], masked]
+            done = end
+        parts.append(text[done:])
+        return "".join(parts)
+
+    def partial_secret_suffix(self, text: str) -> int:
+        """How many trailing characters of `text` could be the start of a registered secret:
+        a stream holds those back until the next read shows whether the secret follows."""
+        with self._lock:
+            secrets = list(self._secrets)
+        longest = 0
+        for secret in secrets:
+            for size in range(min(len(secret) - 1, len(text)), longest, -1):
+                if text.endswith(secret[:size]):
+                    longest = size
+                    break
+        return longest
 
 
 GLOBAL_REDACTOR = Redactor()
@@ -215,3 +255,129 @@ _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>
 def mask_url_password(url: str) -> str:
     """`postgresql+asyncpg://u:pw@h/db` -> `postgresql+asyncpg://u:***@h/db`."""
     return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***", url)
+
+
+# -- interactive terminals ---------------------------------------------------------------
+
+PASSWORD_PROMPT = re.compile(
+    r"\b(?:password|passphrase|passcode|secret)\b[^\n]{0,60}:\s*$", re.IGNORECASE)
+"""A prompt after which the next typed line is a secret: `Password:`, `Enable secret:`,
+`Enter passphrase for key …:`, `[sudo] password for …:`."""
+PLATFORM_PASSWORD_PROMPTS: dict[str, re.Pattern[str]] = {
+    "cisco_ios": re.compile(r"(?:\bPassword|\bsecret|Key)\s*:\s*$", re.IGNORECASE),
+    "arista_eos": re.compile(r"\bPassword\s*:\s*$", re.IGNORECASE),
+    "juniper_junos": re.compile(r"\b(?:New |Retype new )?password\s*:\s*$", re.IGNORECASE),
+}
+"""Prompts a platform shows beyond the generic ones (IOS `Enter Key:` for a key chain)."""
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[^\n]\x08|\x08|\r")
+
+MARK_OUTPUT = "masked: secret in output"
+MARK_TYPED = "masked: secret in typed input"
+MARK_PASSWORD = "masked: input after a password prompt"
+
+
+def is_password_prompt(line: str, platform: str = "") -> bool:
+    """True when the terminal's current line asks for a password or secret."""
+    text = _CONTROL.sub("", line)
+    extra = PLATFORM_PASSWORD_PROMPTS.get(platform)
+    return bool(PASSWORD_PROMPT.search(text) or (extra and extra.search(text)))
+
+
+@dataclass
+class Masked:
+    """What may be recorded of one piece of a stream, and a marker per redaction."""
+
+    text: str = ""
+    markers: list[str] = field(default_factory=list)
+    enters: int = 0
+    """Lines the user finished with Enter outside a password prompt (commands typed)."""
+
+
+class TerminalRedactor:
+    """Masks both streams of an interactive terminal before they are recorded.
+
+    Output is released line by line (a secret split across reads is joined first); an
+    unfinished line is released when the user types or the recorder flushes, less any tail
+    that could begin a known secret. Input after a password prompt is dropped until the next
+    newline, as sudo does; other input is held until Enter and masked like output.
+    """
+
+    def __init__(self, redactor: Redactor, *, platform: str = "") -> None:
+        self.redactor = redactor
+        self.platform = platform
+        self._tail = ""
+        """Output after the last newline, not yet released."""
+        self._released = ""
+        """The part of the current output line already released (raw)."""
+        self._lines = 0
+        self._answered_line = -1
+        self._secret_input = False
+        self._typed = ""
+
+    def _mask_span(self, prefix: str, text: str) -> tuple[str, int]:
+        before = self.redactor.redactions
+        masked = self.redactor.mask_block(prefix + text)[len(prefix):]
+        return masked, self.redactor.redactions - before
+
+    @property
+    def current_line(self) -> str:
+        return self._released + self._tail
+
+    def output(self, chunk: str) -> Masked:
+        buffer = self._tail + chunk
+        cut = buffer.rfind("\n") + 1
+        if cut == 0:
+            self._tail = buffer
+            return Masked()
+        complete, self._tail = buffer[:cut], buffer[cut:]
+        self._lines += 1
+        text, count = self._mask_span(self._released, complete)
+        self._released = ""
+        return Masked(text, [MARK_OUTPUT] * count)
+
+    def release_output(self) -> Masked:
+        """Release the unfinished line (a prompt), keeping back a possible secret's start."""
+        keep = self.redactor.partial_secret_suffix(self._tail)
+        give = self._tail[:len(self._tail) - keep]
+        if not give:
+            return Masked()
+        text, count = self._mask_span(self._released, give)
+        self._released += give
+        self._tail = self._tail[len(give):]
+        return Masked(text, [MARK_OUTPUT] * count)
+
+    def input(self, chunk: str) -> Masked:
+        result = Masked()
+        for char in chunk:
+            if not self._secret_input and not self._typed and \
+                    self._answered_line != self._lines and \
+                    is_password_prompt(self.current_line, self.platform):
+                self._secret_input = True
+            if self._secret_input:
+                if char in "\r\n\x03\x04":
+                    self._secret_input = False
+                    self._answered_line = self._lines
+                    result.markers.append(MARK_PASSWORD)
+                    result.text += char
+                continue
+            self._typed += char
+            if char in "\r\n":
+                result.enters += 1
+                self._release_typed(result)
+            elif char in "\x03\x04\t?\x1b":
+                self._release_typed(result)
+        return result
+
+    def release_input(self) -> Masked:
+        """Release typed input held back (the session ends mid-line)."""
+        result = Masked()
+        if self._secret_input:
+            result.markers.append(MARK_PASSWORD)
+        self._release_typed(result)
+        return result
+
+    def _release_typed(self, result: Masked) -> None:
+        typed, self._typed = self._typed, ""
+        text, count = self._mask_span("", typed)
+        result.text += text
+        result.markers += [MARK_TYPED] * count

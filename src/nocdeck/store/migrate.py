@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from nocdeck.errors import StoreError
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 """The newest schema revision this nocdeck knows (the head of its migrations)."""
 _ADVISORY_LOCK_KEY = 0x6E6F6364  # "nocd"
 

@@ -32,6 +32,7 @@ from nocdeck.store.migrate import (
     current_revision,
     upgrade,
 )
+from nocdeck.store.sessions import SessionsMixin
 
 OPEN_TIMEOUT = CONNECT_TIMEOUT * 2
 """Seconds `Store.open` may take in all (connect + schema check) before it gives up."""
@@ -50,7 +51,7 @@ async def _prepare_schema(engine: AsyncEngine, shown_url: str, migrate: bool) ->
                      f"than this nocdeck ({SCHEMA_REVISION}): run `nocdeck db upgrade`")
 
 
-class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin):
+class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin, SessionsMixin):
     """The repository: typed methods, each one committed transaction, plain records back."""
 
     schema: SchemaUpgrade
