@@ -17,8 +17,8 @@ import click
 from nocdeck import __version__
 from nocdeck.commands import LazyGroup
 from nocdeck.commands.common import CliState
-from nocdeck.config import load_settings, user_data_dir
-from nocdeck.errors import NocdeckError
+from nocdeck.config import Settings, load_settings, user_data_dir
+from nocdeck.errors import ConfigError, NocdeckError
 from nocdeck.redaction import install_log_redaction, mask
 
 
@@ -54,7 +54,21 @@ def cli(
     install_log_redaction()
     ctx.obj = CliState(settings=settings)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        ctx.exit(start_tui(settings))
+
+
+def start_tui(settings: Settings) -> int:
+    """The TUI on the configured inventory (or the lab); refuse first what is missing."""
+    if not settings.lab:
+        from nocdeck.inventory.configured import inventory_from_settings
+
+        inventory_from_settings(settings)  # InventoryError says the one command that fixes it
+    if not sys.stdout.isatty():
+        raise ConfigError("nocdeck opens a full-screen terminal app: run it in a terminal, "
+                          "or use a sub-command (nocdeck --help)")
+    from nocdeck.app import run_tui
+
+    return run_tui(settings)
 
 
 def main(argv: list[str] | None = None) -> None:

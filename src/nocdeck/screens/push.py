@@ -1,0 +1,297 @@
+"""Push: the live run, one row per device, the selected device's dialogue as it streams.
+
+The runner executes on the engine thread; its events land in an EventBuffer that the screen
+drains 20 times a second, so 200 devices streaming thousands of lines never starve the
+keyboard. `p` pauses new devices after the canary (the first device), `a` aborts: no new
+device starts, running ones finish or roll back as the workflow says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label, Log, ProgressBar, Static
+
+from nocdeck.screens.widgets.eventbuffer import EventBuffer
+
+if TYPE_CHECKING:
+    from nocdeck.engine.events import EngineEvent
+    from nocdeck.engine.runmodel import CancelToken
+    from nocdeck.screens.backend import Backend
+    from nocdeck.screens.planning import PlannedRequest, RequestDraft
+    from nocdeck.screens.preview import PreviewScreen
+
+DIALOGUE_KEPT = 5_000
+"""Lines of dialogue kept per device (older ones are in the store's record)."""
+FINISHED = {"completed", "no_change", "failed", "rolled_back", "cancelled", "skipped"}
+
+
+@dataclass
+class DeviceRow:
+    name: str
+    status: str = "pending"
+    step: str = ""
+    started: float | None = None
+    ended: float | None = None
+    dialogue: deque[str] = field(default_factory=lambda: deque(maxlen=DIALOGUE_KEPT))
+
+    def elapsed(self, now: float) -> str:
+        if self.started is None:
+            return ""
+        return f"{(self.ended or now) - self.started:5.1f}s"
+
+
+class CanaryQuestion(ModalScreen[bool]):
+    """Asked after the canary: change the others, or stop here."""
+
+    DEFAULT_CSS = """
+    CanaryQuestion { align: center middle; }
+    CanaryQuestion > Vertical { width: 60; height: auto; border: round $warning;
+                                background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("y", "answer(True)", "Go on", id="canary.yes"),
+                Binding("n,escape", "answer(False)", "Stop", id="canary.no")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            with Horizontal():
+                yield Button("Go on (y)", id="canary-yes", variant="success")
+                yield Button("Stop (n)", id="canary-no", variant="error")
+
+    def action_answer(self, go: bool) -> None:
+        self.dismiss(go)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "canary-yes")
+
+
+class PushScreen(Screen[None]):
+    CSS_PATH = "push.tcss"
+    BINDINGS = [
+        Binding("a", "abort", "Abort", id="push.abort"),
+        Binding("p", "pause", "Pause after canary", id="push.pause"),
+        Binding("h", "history", "History", id="push.history"),
+        Binding("escape", "leave", "Back", id="push.back"),
+    ]
+
+    def __init__(self, backend: Backend, draft: RequestDraft, devices: list[str]) -> None:
+        super().__init__()
+        self.backend = backend
+        self.draft = draft
+        self.rows = {name: DeviceRow(name) for name in devices}
+        self.buffer = EventBuffer()
+        self.execution_id = ""
+        self.status = "planning"
+        self.cancel_token: CancelToken | None = None
+        self.pause_after_canary = False
+        self.selected: str | None = devices[0] if devices else None
+        self.finished = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("starting…", id="push-status")
+        yield ProgressBar(total=max(len(self.rows), 1), id="push-progress", show_eta=False)
+        with Horizontal():
+            yield DataTable(id="push-devices", cursor_type="row")
+            yield Log(id="push-dialogue", max_lines=DIALOGUE_KEPT)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "push"
+        table = self.query_one(DataTable)
+        table.add_column("device", key="device")
+        table.add_column("status", key="status")
+        table.add_column("step", key="step")
+        table.add_column("elapsed", key="elapsed")
+        for row in self.rows.values():
+            table.add_row(row.name, row.status, "", "", key=row.name)
+        table.focus()
+        self.set_interval(1 / 20, self.drain)
+        self.execute()
+
+    # ------------------------------------------------------------------ the run
+
+    @work(group="push", exit_on_error=False)
+    async def execute(self) -> None:
+        from nocdeck.engine.run import prepare_run, submit_run
+        from nocdeck.engine.runmodel import CancelToken, RunOptions, RunRequest
+
+        draft, sink = self.draft, self.buffer
+        request = RunRequest(draft.workflow, dict(draft.inputs),
+                             requested_by=self.backend.settings.user, ticket=draft.ticket,
+                             reason=draft.reason,
+                             options=RunOptions(canary=1 if len(self.rows) > 1 else 0))
+
+        async def go(ws: object) -> object:
+            from nocdeck.workspace import Workspace
+
+            assert isinstance(ws, Workspace)
+            self.cancel_token = CancelToken()
+            prepared = await prepare_run(request, catalog=ws.need_catalog(),
+                                         inventory=ws.need_inventory(), store=ws.store,
+                                         settings=ws.settings, sink=sink)
+            self.execution_id = prepared.execution_id
+            return await submit_run(prepared.execution_id, catalog=ws.need_catalog(),
+                                    inventory=ws.need_inventory(), store=ws.store,
+                                    settings=ws.settings, sink=sink, wait=True,
+                                    cancel=self.cancel_token, confirm_canary=self.confirm_canary)
+
+        try:
+            result = await self.backend.call(go)
+        except Exception as exc:  # a NocdeckError: bad request, device, store
+            self.status = "failed"
+            self.query_one("#push-status", Static).update(f"[b red]push failed:[/] {exc}")
+            self.notify(str(exc), title="push", severity="error", timeout=20)
+            self.finished = True
+            return
+        self.drain()
+        status = getattr(result, "status", "?")
+        error = getattr(result, "error", None)
+        self.status = status
+        self.finished = True
+        colour = "green" if status == "completed" else "red"
+        self.query_one("#push-status", Static).update(
+            f"[b {colour}]{status}[/] · {self.execution_id}" + (f" · {error}" if error else "")
+            + "  (h: history)")
+        self.notify(f"run {self.execution_id}: {status}",
+                    severity="information" if status == "completed" else "error")
+
+    async def confirm_canary(self, question: str) -> bool:
+        """Called on the engine loop after the canary; the answer comes from the UI."""
+        if not self.pause_after_canary:
+            return True
+        answer: Future[bool] = Future()
+
+        def answered(go: bool | None) -> None:
+            answer.set_result(bool(go))
+
+        def ask() -> None:
+            self.app.push_screen(CanaryQuestion(question), callback=answered)
+
+        self.app.call_from_thread(ask)
+        return await asyncio.wrap_future(answer)
+
+    # ------------------------------------------------------------------ events
+
+    def drain(self) -> None:
+        events = self.buffer.drain()
+        if not events:
+            self.refresh_elapsed()
+            return
+        log = self.query_one(Log)
+        shown: list[str] = []
+        for event in events:
+            self.apply(event, shown)
+        if shown:
+            log.write_lines(shown)
+        self.refresh_rows()
+
+    def apply(self, event: EngineEvent, shown: list[str]) -> None:
+        from nocdeck.engine import events as ev
+
+        now = time.monotonic()
+        if event.execution_id and not self.execution_id:
+            self.execution_id = event.execution_id
+        row = self.rows.get(event.device or "")
+        if isinstance(event, ev.ApprovalNeeded):
+            self.status = "awaiting_approval"
+        elif isinstance(event, ev.RunStarted) and event.kind == "run":
+            self.status = "running"
+        elif isinstance(event, ev.CanaryDone):
+            self.status = "canary done"
+        elif isinstance(event, ev.DeviceStatusChanged) and row is not None:
+            row.status = event.status
+            if event.status == "running" and row.started is None:
+                row.started = now
+            if event.status in FINISHED:
+                row.ended = now
+        elif isinstance(event, ev.StepStarted) and row is not None:
+            row.step = event.step
+        elif isinstance(event, ev.LogLine):
+            arrow = {"sent": "» ", "received": "", "info": "· "}[event.direction]
+            line = f"{arrow}{event.text}"
+            if row is not None:
+                row.dialogue.append(line)
+                if event.device == self.selected:
+                    shown.append(line)
+            elif event.device is None:
+                shown.append(line)
+
+    def refresh_rows(self) -> None:
+        table = self.query_one(DataTable)
+        now = time.monotonic()
+        for row in self.rows.values():
+            table.update_cell(row.name, "status", row.status)
+            table.update_cell(row.name, "step", row.step)
+            table.update_cell(row.name, "elapsed", row.elapsed(now))
+        done = sum(1 for r in self.rows.values() if r.status in FINISHED)
+        self.query_one(ProgressBar).update(progress=done)
+        if not self.finished:
+            waiting = (" — waiting for approval: an approver opens F4 Approvals "
+                       f"(or nocdeck approve {self.execution_id})"
+                       if self.status == "awaiting_approval" else "")
+            self.query_one("#push-status", Static).update(
+                f"[b]{self.status}[/] · {self.execution_id or '…'} · {done}/{len(self.rows)} "
+                f"devices done{waiting}")
+
+    def refresh_elapsed(self) -> None:
+        if any(r.started and not r.ended for r in self.rows.values()):
+            self.refresh_rows()
+
+    @on(DataTable.RowHighlighted, "#push-devices")
+    def device_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = event.row_key.value
+        if name is None or (name == self.selected and self.query_one(Log).line_count):
+            return
+        self.selected = name
+        log = self.query_one(Log)
+        log.clear()
+        log.write_lines(list(self.rows[name].dialogue))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_abort(self) -> None:
+        token = self.cancel_token
+        if token is None or self.finished:
+            self.notify("nothing running to abort")
+            return
+        self.backend.call_soon(lambda: token.cancel("aborted from the TUI"))
+        self.notify("aborting: no new device starts; running ones finish or roll back",
+                    severity="warning")
+
+    def action_pause(self) -> None:
+        self.pause_after_canary = not self.pause_after_canary
+        self.notify("will ask after the canary device" if self.pause_after_canary
+                    else "will not pause after the canary")
+
+    def action_history(self) -> None:
+        self.app.switch_mode("history")
+
+    def action_leave(self) -> None:
+        if not self.finished:
+            self.notify("the run goes on; abort with a, or wait for it to finish",
+                        severity="warning")
+            return
+        self.app.pop_screen()
+
+
+def start_push(preview: PreviewScreen, planned: PlannedRequest) -> None:
+    """Open the push screen for what the preview planned (it plans again, fresh, to run)."""
+    devices = [d.name for d in planned.result.devices]
+    preview.app.push_screen(PushScreen(preview.backend, preview.draft, devices))

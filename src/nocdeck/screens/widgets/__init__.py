@@ -1,0 +1,1 @@
+"""Widgets shared by the screens: form fields, the diff view, the coalesced log."""
