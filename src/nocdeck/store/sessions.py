@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    insert,
     or_,
     select,
     update,
@@ -168,11 +169,11 @@ class SessionsMixin(StoreBase):
         """Write one batch: events, new commands, grown answers, the heartbeat; one commit."""
         async with self._writing() as session:
             if events:
-                await session.execute(SessionEventRow.__table__.insert(), [
+                await session.execute(insert(SessionEventRow), [
                     {"session_id": session_id, "seq": e.seq, "t": e.t, "kind": e.kind,
                      "data": e.data} for e in events])
             if new_commands:
-                await session.execute(SessionCommandRow.__table__.insert(), [
+                await session.execute(insert(SessionCommandRow), [
                     {"session_id": session_id, "seq": c.seq, "at": c.at, "t": c.t,
                      "command": c.command, "answer": c.answer} for c in new_commands])
             for seq, answer in (answers or {}).items():
