@@ -34,6 +34,7 @@ from lab_fanout import push_lines
 
 from nocdeck.config import Settings
 from nocdeck.inventory import Device, load_inventory
+from nocdeck.providers.asyncssh_shell import CIPHERS
 from nocdeck.providers.registry import provider_for
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -49,7 +50,8 @@ async def kex_auth(record: Record) -> None:
     conn = await asyncssh.connect(record["host"], record["port"], username=record["username"],
                                   password=record["password"], known_hosts=None, config=None,
                                   client_keys=None, agent_path=None, gss_host=None,
-                                  preferred_auth="keyboard-interactive,password")
+                                  preferred_auth="keyboard-interactive,password",
+                                  encryption_algs=list(CIPHERS))
     conn.close()
     await conn.wait_closed()
 
@@ -58,7 +60,8 @@ async def kex_auth_shell(record: Record) -> None:
     conn = await asyncssh.connect(record["host"], record["port"], username=record["username"],
                                   password=record["password"], known_hosts=None, config=None,
                                   client_keys=None, agent_path=None, gss_host=None,
-                                  preferred_auth="keyboard-interactive,password")
+                                  preferred_auth="keyboard-interactive,password",
+                                  encryption_algs=list(CIPHERS))
     _, stdout, _ = await conn.open_session(term_type="vt100", term_size=(511, 1000))
     seen = ""
     while not seen.rstrip().endswith((">", "#")):
