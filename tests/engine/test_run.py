@@ -197,3 +197,69 @@ async def test_locked_device_is_refused_naming_the_holder(
     error = result.devices[0].error or ""
     assert "alice@jump1" in error and other.id in error and "since" in error
     assert config_lines(lab, "r1") == []
+
+
+WEBHOOK_WORKFLOW = """\
+kind: workflow
+slug: describe-and-tell
+name: Describe and tell
+input_schema:
+  type: object
+  required: [device, interface, description]
+  properties:
+    device: {type: string, object_type: device}
+    interface: {type: string, object_type: interface}
+    description: {type: string}
+steps:
+  - name: Set the description
+    step_type: task
+    task: set-interface-description
+  - name: Tell the chat
+    step_type: notification
+    config:
+      channel: webhook
+      url: "URL"
+      message: "{{ inputs.device }} {{ inputs.interface }} is now {{ inputs.description }}"
+"""
+
+
+async def test_webhook_notification_reaches_a_local_http_server(
+        lab: Lab, store: Store, tmp_path: object) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from pathlib import Path
+
+    from nocdeck.catalog.catalog import configured_layers, load_layers
+
+    received: list[dict[str, object]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        layer = Path(str(tmp_path)) / "catalog"
+        layer.mkdir()
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        (layer / "tell.yaml").write_text(WEBHOOK_WORKFLOW.replace("URL", url))
+        catalog = load_layers(configured_layers(Settings(catalog=[str(layer)])))
+        request = RunRequest("describe-and-tell", {"device": "r1", "interface": "Gi1/0/4",
+                                                   "description": "hooked"}, options=FAST)
+        result = await run(request, catalog=catalog, inventory=lab.inventory(), store=store,
+                           settings=Settings())
+    finally:
+        server.shutdown()
+    assert result.status == "completed", result
+    (body,) = received
+    assert body["message"] == "r1 Gi1/0/4 is now hooked"
+    assert body["execution_id"] == result.execution_id and body["device"] == "r1"
