@@ -10,9 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-IOS_LIKE_ERRORS = r"(?:% Invalid input|% Incomplete|% Ambiguous|% Unknown|Error:).*$"
+from nocdeck.providers.cli_dialect import dialect_for
+
+
+
+def _unanchored(platform: str) -> str:
+    """The platform's rejected-line pattern (one definition, in cli_dialect), without its
+    line-start anchor: netmiko searches a whole reply, and the match runs to the line end."""
+    pattern = dialect_for(platform).error_pattern.removeprefix(r"^\s*")
+    return f"(?:{pattern}).*$"
+
+
+IOS_LIKE_ERRORS = _unanchored("cisco_ios")
 """A rejected line on IOS/EOS/NX-OS: the device's message, from its marker to the line end."""
-JUNOS_ERRORS = r"(?:syntax error|error:|unknown command).*$"
+JUNOS_ERRORS = _unanchored("juniper_junos")
 
 
 @dataclass(frozen=True)
