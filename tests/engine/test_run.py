@@ -232,9 +232,6 @@ async def test_webhook_notification_reaches_a_local_http_server(
 
     from nocdeck.catalog.catalog import configured_layers, load_layers
 
-    if store.url.startswith("postgresql"):
-        pytest.xfail("store bug: executions.catalog_revision is varchar(80), too short for a "
-                     "layered catalog's revision on PostgreSQL")
     received: list[dict[str, object]] = []
 
     class Hook(BaseHTTPRequestHandler):

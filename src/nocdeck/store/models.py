@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -52,7 +53,7 @@ class Execution(Base):
     kind: Mapped[str] = mapped_column(String(8))
     workflow: Mapped[str] = mapped_column(index=True)
     workflow_version: Mapped[str] = mapped_column(String(40), default="")
-    catalog_revision: Mapped[str] = mapped_column(String(80), default="")
+    catalog_revision: Mapped[str] = mapped_column(Text, default="")
     request_form: Mapped[str | None]
     inputs: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any] | None]

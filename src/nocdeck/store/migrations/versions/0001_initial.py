@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('workflow', sa.String(length=200), nullable=False),
     sa.Column('workflow_version', sa.String(length=40), nullable=False),
-    sa.Column('catalog_revision', sa.String(length=80), nullable=False),
+    sa.Column('catalog_revision', sa.Text(), nullable=False),
     sa.Column('request_form', sa.String(length=200), nullable=True),
     sa.Column('inputs', JSON_TYPE, nullable=False),
     sa.Column('context', JSON_TYPE, nullable=True),
