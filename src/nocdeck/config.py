@@ -57,6 +57,8 @@ class Settings:
     """How many devices `--lab` starts."""
     user: str = field(default_factory=default_user)
     """Who is recorded as requesting and approving (NOCDECK_USER)."""
+    allow_self_approval: bool = False
+    """Whether a requester may approve their own run (NOCDECK_ALLOW_SELF_APPROVAL)."""
     provider: str = "asyncssh"
     """Default device driver where the inventory does not name one (asyncssh passes the
     provider contract suite on every lab platform; `netmiko` is the alternative)."""
@@ -73,6 +75,14 @@ class Settings:
     vault_passphrase_file: str = ""
     """A file holding the vault passphrase, for unattended use."""
     log_level: str = "WARNING"
+    nautobot_url: str = ""
+    """Nautobot's base URL for `--inventory nautobot` (also read from NAUTOBOT_URL)."""
+    nautobot_token: str = ""
+    """The Nautobot API token as a credential reference, `cred:NAME`; never the token."""
+    nautobot_timeout: float = 10.0
+    """Seconds to wait for one Nautobot API answer before falling back to the snapshot."""
+    nautobot_snapshot_dir: str = ""
+    """Where the last good Nautobot load is kept; empty means `nautobot/` in the data dir."""
     record_input: bool = True
     """Record what is typed in interactive sessions (`nocdeck ssh`); passwords never are."""
     recording_retention_days: int = 0
@@ -185,6 +195,9 @@ def load_settings(
         if var in env:
             setattr(settings, name, _coerce(name, env[var], f"environment {var}"))
             settings.sources[name] = f"env {var}"
+    if "NAUTOBOT_URL" in env and "NOCDECK_NAUTOBOT_URL" not in env:
+        settings.nautobot_url = env["NAUTOBOT_URL"]
+        settings.sources["nautobot_url"] = "env NAUTOBOT_URL"
     if "NOCDECK_STORE" in env and "NOCDECK_STORE_URL" not in env:
         settings.store_url = env["NOCDECK_STORE"]
         settings.sources["store_url"] = "env NOCDECK_STORE"

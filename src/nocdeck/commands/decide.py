@@ -4,8 +4,6 @@ approved run (exactly one process does: the store's compare-and-set decides)."""
 
 from __future__ import annotations
 
-import os
-
 import click
 from rich.console import Console
 
@@ -17,8 +15,6 @@ from nocdeck.engine.run import execute_approved, result_of
 from nocdeck.engine.runmodel import RunResult
 from nocdeck.store import Store
 from nocdeck.workspace import open_workspace
-
-SELF_APPROVAL_ENV = "NOCDECK_ALLOW_SELF_APPROVAL"
 
 
 @click.command("approve")
@@ -37,7 +33,7 @@ def approve(state: CliState, execution_id: str, comment: str, as_json: bool) -> 
             decision = await approvals.approve(
                 ws.store, execution_id, by=settings.user, comment=comment,
                 catalog=ws.need_catalog(),
-                allow_self=os.environ.get(SELF_APPROVAL_ENV, "") in ("1", "true", "yes"))
+                allow_self=settings.allow_self_approval)
             click.echo(f"approved {execution_id} as {settings.user}"
                        + (" - the requester's process runs it" if decision.requester_waiting
                           else " - running it here"), err=True)
