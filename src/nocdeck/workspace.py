@@ -8,6 +8,7 @@ the one in use.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -57,6 +58,10 @@ async def open_workspace(settings: Settings, *, catalog: bool = True, inventory:
                 lab = await stack.enter_async_context(
                     run_lab(LabSpec(devices=settings.lab_devices, state_dir=state)))
                 loaded_inventory = lab.inventory()
+            elif settings.inventory == "nautobot":
+                from nocdeck.inventory.nautobot import load_nautobot_inventory
+
+                loaded_inventory = await asyncio.to_thread(load_nautobot_inventory, settings)
             else:
                 loaded_inventory = inventory_from_settings(settings)
         store = await Store.open(settings.effective_store_url)

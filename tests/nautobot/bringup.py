@@ -17,6 +17,7 @@ load their own fixtures. `--stop` stops the server of a state file and drops its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import os
@@ -253,10 +254,8 @@ def stop(state_file: Path) -> None:
     if not state_file.exists():
         return
     state = json.loads(state_file.read_text(encoding="utf-8"))
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(int(state["pid"]), signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
     time.sleep(1)
     psql(f"DROP DATABASE IF EXISTS {state['database']} WITH (FORCE)", check=False)
     state_file.unlink(missing_ok=True)

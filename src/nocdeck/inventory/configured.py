@@ -17,6 +17,10 @@ def default_inventory_path() -> Path:
 
 def inventory_from_settings(settings: Settings) -> Inventory:
     """Load the configured inventory file, or say exactly how to get one."""
+    if settings.inventory == "nautobot":
+        from nocdeck.inventory.nautobot import load_nautobot_inventory
+
+        return load_nautobot_inventory(settings)
     path = Path(settings.inventory) if settings.inventory else default_inventory_path()
     if not settings.inventory and not path.is_file():
         raise InventoryError(
