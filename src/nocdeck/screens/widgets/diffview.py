@@ -135,6 +135,19 @@ class DiffView(ScrollView, can_focus=True):
         if target is not None:
             self.scroll_to(y=target, animate=False)
 
+    # No scroll animation: over a slow SSH link every frame of it costs a repaint.
+    def action_page_down(self) -> None:
+        self.scroll_to(y=self.scroll_offset.y + self.size.height, animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_to(y=max(self.scroll_offset.y - self.size.height, 0), animate=False)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_to(y=0, animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False)
+
     def on_resize(self) -> None:
         self._resize()
 
