@@ -42,6 +42,25 @@ class Workspace:
 
 
 @asynccontextmanager
+async def open_inventory(settings: Settings) -> AsyncIterator[Inventory]:
+    """The inventory in use: the in-process lab's with `--lab`, Nautobot's with
+    `--inventory nautobot`, else the configured file."""
+    if settings.lab:
+        from nocdeck.lab import LabSpec, run_lab
+
+        state = lab_state_dir(settings)
+        state.mkdir(parents=True, exist_ok=True)
+        async with run_lab(LabSpec(devices=settings.lab_devices, state_dir=state)) as lab:
+            yield lab.inventory()
+    elif settings.inventory == "nautobot":
+        from nocdeck.inventory.nautobot import load_nautobot_inventory
+
+        yield await asyncio.to_thread(load_nautobot_inventory, settings)
+    else:
+        yield inventory_from_settings(settings)
+
+
+@asynccontextmanager
 async def open_workspace(settings: Settings, *, catalog: bool = True, inventory: bool = True
                          ) -> AsyncIterator[Workspace]:
     """Load the catalog and inventory first (bad input fails before any connection), then
@@ -50,20 +69,7 @@ async def open_workspace(settings: Settings, *, catalog: bool = True, inventory:
         loaded_catalog = load_catalog(settings) if catalog else None
         loaded_inventory: Inventory | None = None
         if inventory:
-            if settings.lab:
-                from nocdeck.lab import LabSpec, run_lab
-
-                state = lab_state_dir(settings)
-                state.mkdir(parents=True, exist_ok=True)
-                lab = await stack.enter_async_context(
-                    run_lab(LabSpec(devices=settings.lab_devices, state_dir=state)))
-                loaded_inventory = lab.inventory()
-            elif settings.inventory == "nautobot":
-                from nocdeck.inventory.nautobot import load_nautobot_inventory
-
-                loaded_inventory = await asyncio.to_thread(load_nautobot_inventory, settings)
-            else:
-                loaded_inventory = inventory_from_settings(settings)
+            loaded_inventory = await stack.enter_async_context(open_inventory(settings))
         store = await Store.open(settings.effective_store_url)
         stack.push_async_callback(store.close)
         yield Workspace(settings, store, loaded_catalog, loaded_inventory)

@@ -13,18 +13,13 @@ from dataclasses import dataclass, field
 
 import click
 
-from nocdeck.commands.common import (
-    CliState,
-    echo_json,
-    inventory_from_settings,
-    pass_state,
-    run_async,
-)
-from nocdeck.errors import DeviceError, InventoryError, WorkFailed
+from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
+from nocdeck.errors import BadInput, DeviceError, InventoryError, WorkFailed
 from nocdeck.inventory.models import Device, Inventory
 from nocdeck.providers.base import Provider
 from nocdeck.providers.readonly import check_read_only
 from nocdeck.providers.registry import provider_for
+from nocdeck.workspace import open_inventory
 
 
 @dataclass
@@ -33,6 +28,8 @@ class DeviceOutcome:
 
     outputs: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    exit_code: int = 0
+    """2 when the device was refused for bad input (an unknown or changed host key)."""
 
     @property
     def output(self) -> str:
@@ -67,7 +64,7 @@ async def run_on_device(provider: Provider, commands: Sequence[str]) -> DeviceOu
         async with provider:
             return DeviceOutcome(outputs=await provider.run_commands(commands))
     except DeviceError as exc:
-        return DeviceOutcome(error=str(exc))
+        return DeviceOutcome(error=str(exc), exit_code=exc.exit_code)
 
 
 async def run_everywhere(providers: dict[str, Provider], commands: Sequence[str],
@@ -100,9 +97,14 @@ def exec_command(state: CliState, commands: tuple[str, ...], patterns: tuple[str
     if concurrency is not None:
         settings.concurrency = concurrency
         settings.sources["concurrency"] = "--concurrency"
-    devices = select_devices(inventory_from_settings(settings), patterns)
-    providers = {d.name: provider_for(d, settings) for d in devices}
-    outcomes = run_async(run_everywhere(providers, commands, settings.concurrency))
+
+    async def go() -> dict[str, DeviceOutcome]:
+        async with open_inventory(settings) as inventory:
+            devices = select_devices(inventory, patterns)
+            providers = {d.name: provider_for(d, settings) for d in devices}
+            return await run_everywhere(providers, commands, settings.concurrency)
+
+    outcomes = run_async(go())
 
     if as_json:
         echo_json({name: {"output": None if o.error else o.output, "outputs": o.outputs,
@@ -114,4 +116,7 @@ def exec_command(state: CliState, commands: tuple[str, ...], patterns: tuple[str
             click.echo()
     failed = [name for name, o in outcomes.items() if o.error]
     if failed:
-        raise WorkFailed(f"{len(failed)} of {len(outcomes)} devices failed: {', '.join(failed)}")
+        message = f"{len(failed)} of {len(outcomes)} devices failed: {', '.join(failed)}"
+        if any(outcomes[name].exit_code == 2 for name in failed):
+            raise BadInput(message)
+        raise WorkFailed(message)
