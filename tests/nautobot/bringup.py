@@ -278,7 +278,7 @@ def bring_up(state_file: Path) -> dict[str, object]:
         ensure_venv()
     with timed(f"template database {TEMPLATE_DB} (migrations, built once)", timings):
         ensure_template()
-    database = f"nautobot_test_{os.getpid()}"
+    database = f"nautobot_test_{int(time.time())}_{os.getpid()}"
     with timed(f"clone {TEMPLATE_DB} into {database}", timings):
         psql(f"DROP DATABASE IF EXISTS {database}")
         psql(f"CREATE DATABASE {database} TEMPLATE {TEMPLATE_DB}")

@@ -112,6 +112,8 @@ def _search_online(inventory: NautobotInventory, text: str, server: dict[str, li
         name = str(row["name"])
         device = inventory.get(name)
         if device is None:
+            if local:
+                continue  # its platform etc. cannot be compared: it has no usable driver
             reason = inventory.unmanageable.get(name, "not in the loaded inventory; reload")
             options.append(Option(name, name, reason, manageable=False))
             continue
