@@ -113,7 +113,7 @@ async def test_a_recorder_writes_batches_and_the_block_mask_catches_a_late_secre
         store: Store, store_url: str) -> None:
     redactor = Redactor()
     recorder = SessionRecorder(store, device="r9", user="bob", redactor=redactor)
-    session_id = await recorder.start(80, 24)
+    await recorder.start(80, 24)
     recorder.output("r9#show run\r\nsnmp-server community StoreCanary77 RO\r\nr9#")
     recorder.input("exit\r")
     await recorder.finish(exit_status=0, complete=True, status="complete")
