@@ -9,6 +9,7 @@ typed, so a pushed change lands where the real device would print it.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -62,7 +63,9 @@ class Layout:
         return len(self.interface_types), ()
 
 
+@functools.lru_cache(maxsize=16384)
 def _rank(order: tuple[str, ...], text: str) -> int:
+    """Where a line goes in the printing order (cached: the same lines recur a lot)."""
     text = text[3:] if text.startswith("no ") else text
     best, best_len = order.index("*") if "*" in order else len(order), -1
     for index, prefix in enumerate(order):
@@ -129,8 +132,9 @@ class CiscoConfig:
     def remove(self, words: tuple[str, ...] | list[str], parent: Node | None = None) -> int:
         """Remove every line that starts with these words (`no …`); return how many."""
         nodes = self.nodes if parent is None else parent.children
-        prefix = list(words)
-        keep = [n for n in nodes if n.text.split()[:len(prefix)] != prefix]
+        prefix = " ".join(words)
+        spaced = prefix + " "
+        keep = [n for n in nodes if n.text != prefix and not n.text.startswith(spaced)]
         removed = len(nodes) - len(keep)
         nodes[:] = keep
         return removed

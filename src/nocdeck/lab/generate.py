@@ -8,6 +8,7 @@ by (`--seed`, device index), so the same seed gives the same lab.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from typing import Any
@@ -25,6 +26,14 @@ from nocdeck.lab.secrets import hash_secret
 TEMPLATES = {"cisco_ios": "ios.j2", "arista_eos": "eos.j2"}
 
 
+@functools.cache
+def _template(platform: str) -> jinja2.Template:
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined, autoescape=False)
+    return env.from_string(data_text(TEMPLATES[platform]))
+
+
+@functools.cache
 def _data() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(data_text("lab.yaml"))
     return data
@@ -99,9 +108,7 @@ def initial_config(platform: str, name: str, *, seed: int, index: int
         "gateway": f"10.99.{subnet}.1",
         "banner": [line.format(hostname=name, site=site) for line in data["banner"]],
     }
-    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined, autoescape=False)
-    text = env.from_string(data_text(TEMPLATES[platform])).render(context)
+    text = _template(platform).render(context)
     facts = _facts(rng, data, platform, len(ports))
     facts["site"] = site
     return text, facts

@@ -51,6 +51,8 @@ class LabShell(asyncssh.SSHServerSession[str]):
         self._pager: list[str] = []
         self._pager_prompt = ""
         self._paging = False
+        self._out: list[str] = []
+        """Output gathered while handling input, sent as one SSH packet (not one per echo)."""
 
     # -- asyncssh callbacks --------------------------------------------------------------
     def connection_made(self, chan: Any) -> None:
@@ -79,6 +81,7 @@ class LabShell(asyncssh.SSHServerSession[str]):
         banner = session.login_banner()
         self._write((banner + "\n" if banner and not banner.endswith("\n") else banner)
                     + session.prompt())
+        self._flush()
 
     def data_received(self, data: str, datatype: Any) -> None:
         if self._hung or self._closed:
@@ -129,6 +132,7 @@ class LabShell(asyncssh.SSHServerSession[str]):
                 self._line.append(char)
                 if self._pty and not self._hidden:
                     self._write(char)
+        self._flush()
 
     def _line_done(self, line: str, *, exec_request: bool = False) -> None:
         session, runtime = self._session, self._runtime
@@ -174,6 +178,7 @@ class LabShell(asyncssh.SSHServerSession[str]):
             return
         self._respond(reply)
         self._pump()
+        self._flush()
 
     # -- output --------------------------------------------------------------------------
     def _respond(self, reply: Reply) -> None:
@@ -221,7 +226,14 @@ class LabShell(asyncssh.SSHServerSession[str]):
             self._write(self._pager_prompt)
 
     def _write(self, text: str) -> None:
-        if not text or self._closed:
+        if text and not self._closed:
+            self._out.append(text)
+
+    def _flush(self) -> None:
+        if not self._out:
+            return
+        text, self._out = "".join(self._out), []
+        if self._closed or self._chan.get_extra_info("connection") is None:
             return
         if self._pty:
             text = text.replace("\r\n", "\n").replace("\n", "\r\n")
@@ -233,6 +245,7 @@ class LabShell(asyncssh.SSHServerSession[str]):
     def _close(self, status: int) -> None:
         if self._closed:
             return
+        self._flush()
         self._closed = True
         with contextlib.suppress(asyncssh.Error, OSError):
             self._chan.exit(status)
