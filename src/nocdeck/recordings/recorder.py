@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5
 FLUSH_BYTES = 256 * 1024
-BACKLOG_BYTES = 8 * 1024 * 1024
+BACKLOG_BYTES = 1024 * 1024
 """Queued text beyond which the session waits for the store (memory stays bounded)."""
 HEARTBEAT = 5.0
 MARK_INPUT_OFF = "input not recorded (record_input = false)"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     delete,
@@ -83,6 +84,11 @@ class SessionCommandRow(Base):
     t: Mapped[float] = mapped_column(Float)
     command: Mapped[str] = mapped_column(MaskedChunk)
     answer: Mapped[str] = mapped_column(MaskedChunk)
+
+
+_EVENTS: Table = SessionEventRow.__table__  # type: ignore[assignment]
+_COMMANDS: Table = SessionCommandRow.__table__  # type: ignore[assignment]
+"""Core tables: a batch of events is one executemany, without the ORM's per-row work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +175,11 @@ class SessionsMixin(StoreBase):
         """Write one batch: events, new commands, grown answers, the heartbeat; one commit."""
         async with self._writing() as session:
             if events:
-                await session.execute(insert(SessionEventRow), [
+                await session.execute(insert(_EVENTS), [
                     {"session_id": session_id, "seq": e.seq, "t": e.t, "kind": e.kind,
                      "data": e.data} for e in events])
             if new_commands:
-                await session.execute(insert(SessionCommandRow), [
+                await session.execute(insert(_COMMANDS), [
                     {"session_id": session_id, "seq": c.seq, "at": c.at, "t": c.t,
                      "command": c.command, "answer": c.answer} for c in new_commands])
             for seq, answer in (answers or {}).items():
