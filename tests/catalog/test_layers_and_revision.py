@@ -42,7 +42,7 @@ def test_later_layer_overrides_by_slug(write, tmp_path: Path) -> None:
     assert workflow.approval_required is True
     assert catalog.source_layer("workflow", "interface-description") == str(tmp_path / "catalog")
     assert catalog.source_layer("workflow", "vlan-add") == "bundled"
-    assert len(catalog.workflows) == 8
+    assert len(catalog.workflows) == 9
 
 
 def test_user_config_dir_catalog_is_a_layer_between_bundled_and_flags(tmp_path: Path) -> None:
@@ -124,6 +124,6 @@ def test_bundled_catalog_ships_with_the_package(tmp_path: Path) -> None:
     assert problems == []
     assert sorted(catalog.workflows) == [
         "access-port-vlan", "interface-description", "interface-state", "login-banner",
-        "ntp-servers", "snmp-settings", "vlan-add", "vlan-remove"]
+        "nautobot-access-port-vlan", "ntp-servers", "snmp-settings", "vlan-add", "vlan-remove"]
     for slug in catalog.workflows:
         assert catalog.form_for(slug) is not None, slug

@@ -36,7 +36,7 @@ def validate(directory: Path) -> tuple[int, list[str], str]:
 def test_bundled_catalog_is_clean() -> None:
     result = run_cli("catalog", "validate")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("catalog OK: 9 tasks, 27 implementations, 8 workflows")
+    assert result.stdout.startswith("catalog OK: 10 tasks, 30 implementations, 9 workflows")
     assert "revision sha256:" in result.stdout
 
 
@@ -49,7 +49,7 @@ def test_clean_user_dir_layered_over_bundled(write, tmp_path: Path) -> None:
         """.replace("        ", ""))
     code, lines, _ = validate(tmp_path / "catalog")
     assert code == 0, lines
-    assert "9 workflows" in lines[0]
+    assert "10 workflows" in lines[0]
 
 
 def test_yaml_parse_error(write, tmp_path: Path) -> None:

@@ -147,7 +147,10 @@ def apply_action(action: str | Mapping[str, Any], client: NautobotClient, *,
                             after={k: _writable(created.get(k)) for k in data},
                             summary=f"created {created.get('display', created['id'])} at {path}")
     target = _one(client, path, lookup)
-    label = f"{path.strip('/').split('/')[-1].rstrip('s')} {target.get('display', target['id'])}"
+    owner = target.get("device") if isinstance(target.get("device"), dict) else None
+    owner_name = f"{owner.get('display') or owner.get('name')} " if owner else ""
+    label = (f"{path.strip('/').split('/')[-1].rstrip('s')} "
+             f"{owner_name}{target.get('display', target['id'])}")
     if method == "DELETE":
         client.delete(path, str(target["id"]), what=f"delete {label}")
         return ActionResult(kind, method, path, object_id=str(target["id"]),
@@ -159,7 +162,7 @@ def apply_action(action: str | Mapping[str, Any], client: NautobotClient, *,
     after_answer = _one(client, path, {"id": updated["id"]})
     after = {key: _writable(after_answer.get(key)) for key in data}
     changes = "; ".join(f"{key} {shown_before[key]!r} -> {_shown(after_answer.get(key))!r}"
-                        for key in data)
+                        for key in data if before[key] != after[key]) or "no change"
     return ActionResult(kind, method, path, object_id=str(target["id"]), before=before,
                         after=after, summary=f"{label}: {changes}")
 

@@ -52,7 +52,7 @@ def _differs(obj: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(have, list) and have and isinstance(have[0], dict):
             have = sorted(str(h.get("id")) for h in have)
             want = sorted(str(w) for w in want)
-        if have != want:
+        if have != want and not (have in (None, "") and want in (None, "")):
             changed[key] = data[key]
     return changed
 
@@ -144,11 +144,18 @@ class NautobotWriter:
             "status": self.status(), "namespace": "Global", "type": "container"},
             what="prefix 0.0.0.0/0", key="prefix")
 
-    def vlan(self, vid: int, name: str, location: str) -> str:
-        obj, _ = ensure(self.client, "/api/ipam/vlans/", {"vid": vid, "location": location},
-                        {"name": name or f"VLAN{vid:04d}", "status": self.status()},
-                        what=f"VLAN {vid}")
-        return str(obj["id"])
+    def vlans(self, wanted: dict[int, str], location: str) -> dict[int, str]:
+        """VLAN id -> Nautobot id at `location`; the missing ones created in one request."""
+        have = {int(v["vid"]): str(v["id"]) for v in self.client.pages(
+            "/api/ipam/vlans/", {"location": location, "depth": 0})}
+        missing = [{"vid": vid, "name": name or f"VLAN{vid:04d}", "status": self.status(),
+                    "location": location} for vid, name in sorted(wanted.items())
+                   if vid not in have]
+        if missing:
+            created = self.client.request("POST", "/api/ipam/vlans/", json=missing,
+                                          what=f"VLANs {[m['vid'] for m in missing]}")
+            have.update({int(v["vid"]): str(v["id"]) for v in created})
+        return have
 
     def ip_address(self, address: str) -> str:
         self.namespace_prefix()
@@ -165,6 +172,42 @@ class NautobotWriter:
                             interface=interface_id) is None:
             self.client.create("/api/ipam/ip-address-to-interface/", {
                 "ip_address": ip_id, "interface": interface_id}, what="IP assignment")
+
+    def _interfaces(self, device: Device, device_id: str, vlan_ids: dict[int, str]) -> bool:
+        """Create and update the device's interfaces in two bulk requests; True if any
+        changed."""
+        have = {str(i["name"]): i for i in self.client.pages(
+            "/api/dcim/interfaces/", {"device_id": device_id, "depth": 0})}
+        create: list[dict[str, Any]] = []
+        update: list[dict[str, Any]] = []
+        for interface in device.interfaces:
+            spec: dict[str, Any] = {
+                "type": "virtual" if interface.name.lower().startswith(("vlan", "loop"))
+                else "1000base-t",
+                "status": self.status(), "description": interface.description,
+                "enabled": interface.enabled,
+                "mode": {"access": "access", "trunk": "tagged"}.get(interface.mode, ""),
+                "untagged_vlan": vlan_ids.get(interface.access_vlan)
+                if interface.access_vlan else None,
+                "tagged_vlans": [vlan_ids[v] for v in interface.tagged_vlans],
+            }
+            found = have.get(interface.name)
+            if found is None:
+                create.append({"device": device_id, "name": interface.name, **spec})
+            elif changes := _differs(found, {k: v for k, v in spec.items() if k != "type"}):
+                update.append({"id": found["id"], **changes})
+        if create:
+            made = self.client.request("POST", "/api/dcim/interfaces/", json=create,
+                                       what=f"device {device.name} interfaces")
+            have.update({str(i["name"]): i for i in made})
+        if update:
+            self.client.request("PATCH", "/api/dcim/interfaces/", json=update,
+                                what=f"device {device.name} interfaces")
+        for interface in device.interfaces:
+            if interface.ip_address:
+                self.assign_ip(self.ip_address(interface.ip_address),
+                               str(have[interface.name]["id"]))
+        return bool(create or update)
 
     # -- one device --------------------------------------------------------------------------
 
@@ -185,29 +228,14 @@ class NautobotWriter:
         obj, outcome = ensure(self.client, "/api/dcim/devices/", {"name": device.name}, data,
                               what=f"device {device.name}")
         device_id = str(obj["id"])
-        vlan_ids = {v.id: self.vlan(v.id, v.name, location) for v in device.vlans}
-        changed = False
+        wanted = {v.id: v.name for v in device.vlans}
         for interface in device.interfaces:
             for vid in [interface.access_vlan, *interface.tagged_vlans]:
-                if vid is not None and vid not in vlan_ids:
-                    vlan_ids[vid] = self.vlan(vid, "", location)
-            mode = {"access": "access", "trunk": "tagged"}.get(interface.mode, "")
-            spec: dict[str, Any] = {
-                "type": "virtual" if interface.name.lower().startswith(("vlan", "loop"))
-                else "1000base-t",
-                "status": self.status(), "description": interface.description,
-                "enabled": interface.enabled, "mode": mode,
-                "untagged_vlan": vlan_ids.get(interface.access_vlan)
-                if interface.access_vlan else None,
-                "tagged_vlans": [vlan_ids[v] for v in interface.tagged_vlans],
-            }
-            made, result = ensure(self.client, "/api/dcim/interfaces/",
-                                  {"device": device_id, "name": interface.name}, spec,
-                                  what=f"device {device.name} interface {interface.name}")
-            changed |= result != "unchanged"
-            if interface.ip_address:
-                self.assign_ip(self.ip_address(interface.ip_address), str(made["id"]))
-        mgmt, result = ensure(self.client, "/api/dcim/interfaces/",
+                if vid is not None:
+                    wanted.setdefault(vid, "")
+        vlan_ids = self.vlans(wanted, location)
+        changed = self._interfaces(device, device_id, vlan_ids)
+        mgmt, _ = ensure(self.client, "/api/dcim/interfaces/",
                               {"device": device_id, "name": MGMT_INTERFACE},
                               {"type": "virtual", "status": self.status(), "mgmt_only": True},
                               what=f"device {device.name} interface {MGMT_INTERFACE}")
