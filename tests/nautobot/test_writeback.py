@@ -109,7 +109,7 @@ def test_nautobot_first_then_render_diff_push(
     rendering = render_device(catalog, catalog.workflow(WORKFLOW), refreshed, inputs,
                               meta=RenderMeta())
     assert f" switchport access vlan {new_vlan}" in rendering.candidate
-    diff, pushed = asyncio.run(_push(refreshed, settings, list(rendering.candidate)))
+    diff, _pushed = asyncio.run(_push(refreshed, settings, list(rendering.candidate)))
     assert f"switchport access vlan {new_vlan}" in diff
     running = lab.running_config("r1")
     block = running.split(f"interface {port}\n", 1)[1].split("!", 1)[0]
@@ -154,7 +154,7 @@ def test_bad_actions_are_named(client: NautobotClient) -> None:
         apply_action({"method": "PATCH", "path": "/api/dcim/interfaces/",
                       "lookup": {"device": "sw-hq-1", "name": "Gi9/9/9"},
                       "data": {"description": "x"}}, client)
-    with pytest.raises(NautobotError, match="update interface .*: PATCH .* failed \\(400"):
+    with pytest.raises(NautobotError, match=r"update interface .*: PATCH .* failed \(400"):
         apply_action({"method": "PATCH", "path": "/api/dcim/interfaces/",
                       "lookup": {"device": "sw-hq-1", "name": "GigabitEthernet1/0/2"},
                       "data": {"untagged_vlan": {"vid": 3999, "location__name": "hq"}}},
