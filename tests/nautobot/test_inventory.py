@@ -122,15 +122,14 @@ def test_missing_token_credential_names_it(token_vault: dict[str, str]) -> None:
 
 
 class _NotNautobot(http.server.BaseHTTPRequestHandler):
-    version = "1.6.0"
-
     def do_GET(self) -> None:
-        if self.path.startswith("/api/status/") and self.server.answer_status:  # type: ignore[attr-defined]
-            body = json.dumps({"nautobot-version": self.server.answer_status}).encode()  # type: ignore[attr-defined]
+        version = self.server.answer_version  # type: ignore[attr-defined]
+        if self.path == "/api/" and version:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
+            self.send_header("API-Version", version)
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(json.dumps({"dcim": "/api/dcim/"}).encode())
             return
         self.send_response(404)
         self.end_headers()
@@ -142,7 +141,7 @@ class _NotNautobot(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def other_server() -> Iterator[http.server.HTTPServer]:
     server = http.server.HTTPServer(("127.0.0.1", 0), _NotNautobot)
-    server.answer_status = ""  # type: ignore[attr-defined]
+    server.answer_version = ""  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -153,12 +152,12 @@ def test_a_server_without_the_endpoint_is_named(other_server: http.server.HTTPSe
     url = f"http://127.0.0.1:{other_server.server_address[1]}"
     with NautobotClient(url, "x" * 40) as client, pytest.raises(NautobotError) as caught:
         fetch(client)
-    assert "has no /api/status/ endpoint" in str(caught.value) and url in str(caught.value)
+    assert "has no /api/ endpoint" in str(caught.value) and url in str(caught.value)
 
 
 def test_an_old_nautobot_is_refused(other_server: http.server.HTTPServer) -> None:
-    other_server.answer_status = "1.6.9"  # type: ignore[attr-defined]
+    other_server.answer_version = "1.3"  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{other_server.server_address[1]}"
     with NautobotClient(url, "x" * 40) as client, pytest.raises(NautobotError) as caught:
         fetch(client)
-    assert "is version 1.6.9; nocdeck needs 2.0 or later" in str(caught.value)
+    assert "is version 1.3; nocdeck needs 2.0 or later" in str(caught.value)
