@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from nocdeck.redaction import (
+    RedactingFilter,
     Redactor,
     StreamRedactor,
     install_log_redaction,
@@ -77,19 +78,40 @@ def test_known_secret_split_across_two_reads_never_surfaces() -> None:
     assert redactor.redactions == 1
 
 
-def test_log_records_are_masked_even_with_arguments(caplog: pytest.LogCaptureFixture) -> None:
+def test_log_records_are_masked_even_with_arguments() -> None:
+    import io
+
     redactor = Redactor()
     redactor.add_secret(CANARY)
-    install_log_redaction(redactor)
-    logger = logging.getLogger("nocdeck.test")
-    for handler in logging.getLogger().handlers:
-        caplog.handler.addFilter(handler.filters[-1])
-        break
-    with caplog.at_level(logging.DEBUG):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter(redactor))
+    logger = logging.getLogger("nocdeck.test.redaction")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
         logger.warning("login with %s failed", CANARY)
         logger.warning("snmp-server community %s RO", "another1")
-    assert CANARY not in caplog.text
-    assert "another1" not in caplog.text
+    finally:
+        logger.removeHandler(handler)
+    assert CANARY not in stream.getvalue()
+    assert "another1" not in stream.getvalue()
+    assert "login with" in stream.getvalue()
+
+
+def test_install_log_redaction_masks_registered_secrets_on_root_handlers() -> None:
+    from nocdeck.redaction import GLOBAL_REDACTOR
+
+    GLOBAL_REDACTOR.add_secret("GlobalCanary99")
+    install_log_redaction()
+    root = logging.getLogger()
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "pw %s", ("GlobalCanary99",),
+                               None)
+    for handler in root.handlers:
+        for flt in handler.filters:
+            if isinstance(flt, RedactingFilter):
+                flt.filter(record)
+    assert "GlobalCanary99" not in record.getMessage()
 
 
 def test_store_url_password_is_masked() -> None:

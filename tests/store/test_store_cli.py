@@ -8,7 +8,7 @@ import json
 import pytest
 
 from nocdeck.cli import main
-from nocdeck.store import NewStep, Store
+from nocdeck.store import SCHEMA_REVISION, NewStep, Store
 from tests.fixtures.store import run_sync
 
 
@@ -129,9 +129,10 @@ def test_db_upgrade_migrates_a_new_store_then_says_it_is_current(
         empty_store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = nocdeck(capsys, "--store", empty_store_url, "db", "upgrade")
     assert (code, out.strip()) == (0, f"store at {empty_store_url}: schema upgraded from "
-                                      "empty to 0001")
+                                      f"empty to {SCHEMA_REVISION}")
     code, out, _ = nocdeck(capsys, "--store", empty_store_url, "db", "upgrade")
-    assert out.strip() == f"store at {empty_store_url}: schema is up to date (revision 0001)"
+    assert out.strip() == (f"store at {empty_store_url}: schema is up to date "
+                           f"(revision {SCHEMA_REVISION})")
 
 
 def test_an_unreachable_store_exits_2_without_the_password(

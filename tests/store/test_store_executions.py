@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from nocdeck.errors import StoreError
-from nocdeck.store import DeviceChange, ExecutionStateConflict, NewStep, Store
+from nocdeck.store import SCHEMA_REVISION, DeviceChange, ExecutionStateConflict, NewStep, Store
 from tests.fixtures.store import sql_rows
 
 
@@ -197,9 +197,10 @@ async def test_two_processes_meeting_a_new_database_migrate_it_once(
     stores = await asyncio.gather(Store.open(empty_store_url), Store.open(empty_store_url))
     try:
         upgrades = sorted((s.schema.before or "", s.schema.after) for s in stores)
-        assert upgrades == [("", "0001"), ("0001", "0001")], "exactly one of them migrated"
+        expected = [("", SCHEMA_REVISION), (SCHEMA_REVISION, SCHEMA_REVISION)]
+        assert upgrades == expected, "exactly one of them migrated"
         assert sql_rows(empty_store_url, "SELECT version_num FROM alembic_version") == [
-            ("0001",)]
+            (SCHEMA_REVISION,)]
     finally:
         for opened in stores:
             await opened.close()

@@ -90,7 +90,10 @@ def same_config(platform: str, a_text: str, b_text: str) -> bool:
 
 
 def _content(platform: str, text: str) -> list[str]:
-    tree = parse(platform, text)
+    return _tree_content(platform, parse(platform, text))
+
+
+def _tree_content(platform: str, tree: ConfigNode) -> list[str]:
     if platform in JUNOS_DIALECTS:
         return sorted(node.line for node in tree.children)
     dialect = CLI_DIALECTS[platform]
@@ -149,7 +152,10 @@ def lines_to_push(platform: str, running_text: str,
     An empty list means "no change": the device already has every line.
     """
     _check(platform)
-    return _apply(platform, parse(platform, running_text), candidate_lines).pushed
+    tree = parse(platform, running_text)
+    before = _tree_content(platform, tree)
+    applied = _apply(platform, tree, candidate_lines, render(platform, tree))
+    return [] if _tree_content(platform, applied.tree) == before else applied.pushed
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,12 @@ def preview(platform: str, running_text: str,
     _check(platform)
     tree = parse(platform, running_text)
     running = render(platform, tree)
+    before = _tree_content(platform, tree)
     applied = _apply(platform, tree, candidate_lines, running)
+    if _tree_content(platform, applied.tree) == before:
+        # Lines that cancel out or only re-order (`no shutdown` then `shutdown`; a line
+        # removed and added back) change nothing on the device: nothing to push.
+        return ConfigChange(platform, running, running, [], diff_text(running, running))
     intended = render(platform, applied.tree)
     return ConfigChange(platform, running, intended, applied.pushed,
                         diff_text(running, intended))
