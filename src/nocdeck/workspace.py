@@ -16,6 +16,7 @@ from pathlib import Path
 
 from nocdeck.catalog import Catalog, load_catalog
 from nocdeck.config import Settings
+from nocdeck.engine.recovery import recover_interrupted
 from nocdeck.inventory import Inventory
 from nocdeck.inventory.configured import inventory_from_settings
 from nocdeck.store import Store
@@ -64,7 +65,8 @@ async def open_inventory(settings: Settings) -> AsyncIterator[Inventory]:
 async def open_workspace(settings: Settings, *, catalog: bool = True, inventory: bool = True
                          ) -> AsyncIterator[Workspace]:
     """Load the catalog and inventory first (bad input fails before any connection), then
-    start the lab if asked, then open the store."""
+    start the lab if asked, then open the store and mark runs left running by a dead
+    process `interrupted` (reading back what their pushes left on each device)."""
     async with AsyncExitStack() as stack:
         loaded_catalog = load_catalog(settings) if catalog else None
         loaded_inventory: Inventory | None = None
@@ -72,4 +74,5 @@ async def open_workspace(settings: Settings, *, catalog: bool = True, inventory:
             loaded_inventory = await stack.enter_async_context(open_inventory(settings))
         store = await Store.open(settings.effective_store_url)
         stack.push_async_callback(store.close)
+        await recover_interrupted(store, inventory=loaded_inventory, settings=settings)
         yield Workspace(settings, store, loaded_catalog, loaded_inventory)

@@ -10,7 +10,6 @@ from rich.console import Console
 from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
 from nocdeck.commands.run import live_printer, report
 from nocdeck.engine import approvals
-from nocdeck.engine.recovery import recover_interrupted
 from nocdeck.engine.run import execute_approved, result_of
 from nocdeck.engine.runmodel import RunResult
 from nocdeck.store import Store
@@ -29,7 +28,6 @@ def approve(state: CliState, execution_id: str, comment: str, as_json: bool) -> 
 
     async def go() -> RunResult:
         async with open_workspace(settings) as ws:
-            await recover_interrupted(ws.store, inventory=ws.need_inventory(), settings=settings)
             decision = await approvals.approve(
                 ws.store, execution_id, by=settings.user, comment=comment,
                 catalog=ws.need_catalog(),

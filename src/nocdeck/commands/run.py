@@ -22,7 +22,7 @@ from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
 from nocdeck.commands.plan import parse_inputs, print_device_plan, request_options
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
-from nocdeck.engine.recovery import recover_interrupted, retry_targets
+from nocdeck.engine.recovery import retry_targets
 from nocdeck.engine.run import PreparedRun, run
 from nocdeck.engine.runmodel import CancelToken, FailureBudget, RunOptions, RunRequest, RunResult
 from nocdeck.errors import BadInput
@@ -194,8 +194,6 @@ def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
 
     async def go() -> RunResult:
         async with open_workspace(state.settings) as ws:
-            await recover_interrupted(ws.store, inventory=ws.need_inventory(),
-                                      settings=state.settings)
             base, names = await retry_targets(ws.store, execution_id)
             workflow = ws.need_catalog().workflow(base.workflow)
         device_inputs = workflow.device_inputs

@@ -27,6 +27,9 @@ from nocdeck.providers.registry import provider_for
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceChange, DeviceStatus, ExecutionStatus, NewStep, StepStatus, Store
 
+PLAN_LEASE_SECONDS = 60.0
+"""A plan's lease; renewed every third of it while the plan runs."""
+
 RunningConfigSource = Callable[[Device], Awaitable[str]]
 """Where a plan reads a device's running config: the device itself, or a stored backup."""
 
@@ -161,6 +164,7 @@ async def plan(
             raise BadInput(f"device {device.name}: platform {device.platform!r} is not one "
                            f"nocdeck can plan for (known: {', '.join(PLATFORMS)})")
     requested_by = request.requested_by or settings.user
+    owner = _owner()
     meta = RenderMeta(requested_by=requested_by)
     renderings = [render_device(catalog, workflow, device,
                                 inputs_for_device(workflow, inputs, device), meta=meta)
@@ -171,10 +175,34 @@ async def plan(
         catalog_revision=catalog.revision, requested_by=requested_by, inputs=inputs,
         secret_inputs=workflow.secret_inputs, status=ExecutionStatus.RUNNING,
         devices=[d.name for d in targets], ticket=request.ticket, reason=request.reason,
-        owner=_owner())
+        owner=owner, lease_seconds=PLAN_LEASE_SECONDS)
     execution_id = record.id
-    sink(ev.RunStarted(execution_id=execution_id, workflow=workflow.slug, kind="plan",
-                       devices=tuple(d.name for d in targets)))
+    renewer = asyncio.create_task(_keep_lease(store, execution_id, owner))
+    try:
+        return await _plan_targets(store, record.id, workflow.slug, workflow.version,
+                                   catalog.revision, renderings, settings,
+                                   running or live_running_config(settings, sink,
+                                                                  [execution_id]), sink)
+    finally:
+        renewer.cancel()
+
+
+async def _keep_lease(store: Store, execution_id: str, owner: str) -> None:
+    """Renew the plan's lease while it runs, so that only a dead process's plan is ever
+    marked interrupted by another process."""
+    while True:
+        await asyncio.sleep(PLAN_LEASE_SECONDS / 3)
+        try:
+            await store.renew_lease(execution_id, owner=owner, lease_seconds=PLAN_LEASE_SECONDS)
+        except NocdeckError:  # the store is away; the plan's own writes will report it
+            continue
+
+
+async def _plan_targets(store: Store, execution_id: str, workflow: str, version: str,
+                        revision: str, renderings: list[DeviceRendering], settings: Settings,
+                        read: RunningConfigSource, sink: ev.EventSink) -> PlanResult:
+    sink(ev.RunStarted(execution_id=execution_id, workflow=workflow, kind="plan",
+                       devices=tuple(r.device.name for r in renderings)))
     await store.add_steps(execution_id, [
         NewStep(order=step.order, name=step.step.name, step_type="task", device=r.device.name,
                 status=StepStatus.SKIPPED if step.skipped else StepStatus.PENDING,
@@ -182,7 +210,6 @@ async def plan(
                 inputs=step.inputs)
         for r in renderings for step in r.steps])
 
-    read = running or live_running_config(settings, sink, [execution_id])
     gate = asyncio.Semaphore(settings.concurrency)
 
     async def one(rendering: DeviceRendering) -> DevicePlan:
@@ -199,8 +226,7 @@ async def plan(
         else None
     await store.set_status(execution_id, status, error=error)
     sink(ev.RunFinished(execution_id=execution_id, status=status, error=error))
-    return PlanResult(execution_id, workflow.slug, workflow.version, catalog.revision, status,
-                      tuple(device_plans))
+    return PlanResult(execution_id, workflow, version, revision, status, tuple(device_plans))
 
 
 async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
