@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cancel": ("decide", "cancel"),
     "backup": ("backup", "backup_command"),
     "backups": ("backup", "backups_command"),
+    "discover": ("discover", "discover_command"),
+    "nautobot": ("discover", "nautobot_group"),
     "ssh": ("ssh", "ssh_command"),
     "recordings": ("recordings", "recordings_group"),
 }

@@ -11,6 +11,7 @@ import asyncio
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -46,10 +47,14 @@ def lab() -> None:
               help="Lab seconds per real second (timers like `commit confirmed`).")
 @click.option("--platform", "platforms", multiple=True, metavar="NAME",
               help=f"Platforms taken round-robin (repeatable; default {', '.join(PLATFORMS)}).")
+@click.option("--nautobot", "nautobot_url", default=None, metavar="URL",
+              help="Also create/update the lab's devices in this Nautobot (API token: the "
+                   "nautobot_token credential reference).")
 @pass_state
 def up(state: CliState, devices: int | None, port_base: int, seed: int,
        state_dir: Path | None, as_json: bool, inventory_out: Path | None,
-       faults: tuple[str, ...], time_scale: float, platforms: tuple[str, ...]) -> None:
+       faults: tuple[str, ...], time_scale: float, platforms: tuple[str, ...],
+       nautobot_url: str | None) -> None:
     """Start lab devices and serve them until Ctrl-C or SIGTERM."""
     fault_map: dict[str, DeviceFaults] = {}
     for text in faults:
@@ -58,10 +63,26 @@ def up(state: CliState, devices: int | None, port_base: int, seed: int,
     spec = LabSpec(devices=count, port_base=port_base, seed=seed, state_dir=state_dir,
                    faults=fault_map, time_scale=time_scale,
                    platforms=tuple(platforms) or PLATFORMS)
-    run_async(_serve(Lab(spec), as_json=as_json, inventory_out=inventory_out))
+    load = None
+    if nautobot_url is not None:
+        def load(lab_: Lab) -> None:
+            _load_into_nautobot(state, lab_, nautobot_url)
+    run_async(_serve(Lab(spec), as_json=as_json, inventory_out=inventory_out, nautobot=load))
 
 
-async def _serve(lab_: Lab, *, as_json: bool, inventory_out: Path | None) -> None:
+def _load_into_nautobot(state: CliState, lab_: Lab, url: str) -> None:
+    from nocdeck.inventory.nautobot.sync import sync_settings_inventory
+
+    counts = sync_settings_inventory(state.settings, lab_.inventory(), url=url)
+    for name, reason in counts.failed.items():
+        click.echo(f"nautobot: {name}: {reason}", err=True)
+    click.echo(f"nautobot: lab devices in {url}: {counts.created} created, "
+               f"{counts.updated} updated, {counts.unchanged} unchanged, "
+               f"{len(counts.failed)} failed", err=True)
+
+
+async def _serve(lab_: Lab, *, as_json: bool, inventory_out: Path | None,
+                 nautobot: Callable[[Lab], None] | None = None) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -70,6 +91,8 @@ async def _serve(lab_: Lab, *, as_json: bool, inventory_out: Path | None) -> Non
         await lab_.start()
         if inventory_out is not None:
             _write_inventory(lab_, inventory_out)
+        if nautobot is not None:
+            await asyncio.to_thread(nautobot, lab_)
         _announce(lab_, as_json=as_json)
         await stop.wait()
     finally:

@@ -22,6 +22,7 @@ from nocdeck.store.connect import (
     make_engine,
     parse_store_url,
 )
+from nocdeck.store.discovery import DiscoveryMixin
 from nocdeck.store.executions import ExecutionsMixin
 from nocdeck.store.history import HistoryMixin
 from nocdeck.store.leases import LeasesMixin
@@ -51,7 +52,8 @@ async def _prepare_schema(engine: AsyncEngine, shown_url: str, migrate: bool) ->
                      f"than this nocdeck ({SCHEMA_REVISION}): run `nocdeck db upgrade`")
 
 
-class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin, SessionsMixin):
+class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin, SessionsMixin,
+            DiscoveryMixin):
     """The repository: typed methods, each one committed transaction, plain records back."""
 
     schema: SchemaUpgrade

@@ -63,7 +63,8 @@ class NautobotClient:
         try:
             answer = self._http.request(method, path, params=params, json=json)
         except httpx.TimeoutException:
-            raise NautobotUnreachable(f"{where}: no answer within "
+            label = f"{what}: " if what else ""
+            raise NautobotUnreachable(f"{where}: {label}no answer within "
                                       f"{self._http.timeout.read} s ({method} {path})") from None
         except httpx.HTTPError as exc:
             detail = GLOBAL_REDACTOR.mask(str(exc)) or type(exc).__name__

@@ -92,8 +92,10 @@ def token_name(settings: Settings) -> str:
     return ref[len(CRED_PREFIX):]
 
 
-def connect(settings: Settings, *, store: CredentialStore | None = None) -> NautobotClient:
-    """A client for the configured Nautobot, its token resolved from the credential chain."""
+def connect(settings: Settings, *, store: CredentialStore | None = None,
+            timeout: float | None = None) -> NautobotClient:
+    """A client for the configured Nautobot, its token resolved from the credential chain;
+    `timeout` overrides nautobot_timeout (bulk writes take longer than reads)."""
     url = nautobot_url(settings)
     name = token_name(settings)
     try:
@@ -103,7 +105,7 @@ def connect(settings: Settings, *, store: CredentialStore | None = None) -> Naut
     if not resolved.password:
         raise CredentialError(f"Nautobot API token: credential {name!r} has no password; "
                               f"store the token as its password: nocdeck credentials set {name}")
-    return NautobotClient(url, resolved.password, timeout=settings.nautobot_timeout,
+    return NautobotClient(url, resolved.password, timeout=timeout or settings.nautobot_timeout,
                           token_reference=f"the API token cred:{name}")
 
 

@@ -11,18 +11,24 @@ derived from the port, and the real host/port go to the device's local config co
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from nocdeck.config import Settings
 from nocdeck.inventory.models import Device
-from nocdeck.inventory.nautobot.client import NautobotClient
+from nocdeck.inventory.nautobot.client import NautobotClient, NautobotError
 from nocdeck.inventory.nautobot.convert import LOCAL_CONTEXT_KEY
+from nocdeck.inventory.nautobot.source import connect
 
 Outcome = Literal["created", "updated", "unchanged"]
 MGMT_INTERFACE = "mgmt0"
 """Holds the primary IP; `mgmt_only`, so it is not in the template context's interfaces."""
 LOCATION_TYPE = "Site"
+WRITE_TIMEOUT = 120.0
+"""Seconds for one bulk write (a switch's interfaces) before it counts as failed."""
+BULK = 100
+"""Objects per bulk POST/PATCH."""
 
 
 @dataclass
@@ -196,12 +202,14 @@ class NautobotWriter:
                 create.append({"device": device_id, "name": interface.name, **spec})
             elif changes := _differs(found, {k: v for k, v in spec.items() if k != "type"}):
                 update.append({"id": found["id"], **changes})
-        if create:
-            made = self.client.request("POST", "/api/dcim/interfaces/", json=create,
+        for start in range(0, len(create), BULK):
+            made = self.client.request("POST", "/api/dcim/interfaces/",
+                                       json=create[start:start + BULK],
                                        what=f"device {device.name} interfaces")
             have.update({str(i["name"]): i for i in made})
-        if update:
-            self.client.request("PATCH", "/api/dcim/interfaces/", json=update,
+        for start in range(0, len(update), BULK):
+            self.client.request("PATCH", "/api/dcim/interfaces/",
+                                json=update[start:start + BULK],
                                 what=f"device {device.name} interfaces")
         for interface in device.interfaces:
             if interface.ip_address:
@@ -269,3 +277,27 @@ def management_address(device: Device) -> str:
     if device.port == 22:
         return f"{ipaddress.ip_address(device.host)}/32"
     return f"127.255.{device.port >> 8}.{device.port & 0xFF}/32"
+
+
+def sync_inventory(client: NautobotClient, devices: Iterable[Device]) -> SyncCounts:
+    """Create or update every device; one failing device is counted with its reason and the
+    others still go in."""
+    writer = NautobotWriter(client)
+    counts = SyncCounts()
+    for device in devices:
+        try:
+            counts.add(writer.upsert_device(device))
+        except NautobotError as exc:
+            counts.failed[device.name] = f"device {device.name}: {exc}"
+    return counts
+
+
+def sync_settings_inventory(settings: Settings, devices: Iterable[Device], *,
+                            url: str = "") -> SyncCounts:
+    """`nocdeck lab up --nautobot URL`: the token comes from the settings' reference."""
+    if url:
+        settings = replace(settings, nautobot_url=url,
+                           sources={**settings.sources, "nautobot_url": "--nautobot"})
+    with connect(settings, timeout=WRITE_TIMEOUT) as client:
+        client.version()
+        return sync_inventory(client, devices)
