@@ -86,3 +86,41 @@ def token_vault(tmp_path: Path, nautobot: RunningNautobot) -> dict[str, str]:
     return {"vault_path": str(vault), "vault_passphrase_file": str(passphrase),
             "nautobot_url": nautobot.url, "nautobot_token": "cred:nautobot",
             "nautobot_snapshot_dir": str(tmp_path / "snapshots")}
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> CliResult:
+    """`nocdeck ARGS` in-process through the real entry point (exit codes included)."""
+    from click.testing import CliRunner
+
+    from nocdeck.cli import main
+
+    runner = CliRunner()
+    with runner.isolation() as (out, err, _):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+@pytest.fixture
+def nautobot_env(token_vault: dict[str, str], tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """NOCDECK_* variables for the CLI: the token vault, Nautobot, a SQLite store."""
+    env = {f"NOCDECK_{key.upper()}": value for key, value in token_vault.items()}
+    env["NOCDECK_STORE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    (Path(token_vault["vault_passphrase_file"])).chmod(0o600)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from nocdeck.credentials import store
+
+    monkeypatch.setattr(store, "_session", None)
+    return env
