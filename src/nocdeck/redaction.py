@@ -168,12 +168,23 @@ class Redactor:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     redactions: int = 0
     """How many masks this redactor has applied, for the records' redaction count."""
+    generation: int = 0
+    """Grows with every new secret: text masked at one generation is stale at the next."""
 
     def add_secret(self, secret: str | None) -> None:
         """Register a value that must never appear anywhere (ignores empty values)."""
         if secret and len(secret) >= 3:
             with self._lock:
-                self._secrets.add(secret)
+                if secret not in self._secrets:
+                    self._secrets.add(secret)
+                    self.generation += 1
+
+    def secrets_beyond(self, other: Redactor) -> frozenset[str]:
+        """The secrets this redactor holds that `other` does not."""
+        with self._lock:
+            mine = frozenset(self._secrets)
+        with other._lock:
+            return mine - other._secrets
 
     def add_secrets(self, secrets: Iterable[str | None]) -> None:
         for secret in secrets:
@@ -184,11 +195,12 @@ class Redactor:
         with self._lock:
             return max((len(s) for s in self._secrets), default=0)
 
-    def mask_known(self, text: str) -> str:
-        """Replace every registered secret by `*` of its length."""
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
+    def mask_known(self, text: str, secrets: Iterable[str] | None = None) -> str:
+        """Replace every registered secret (or only `secrets`) by `*` of its length."""
+        if secrets is None:
+            with self._lock:
+                secrets = list(self._secrets)
+        for secret in sorted(secrets, key=len, reverse=True):
             if secret in text:
                 self.redactions += text.count(secret)
                 text = text.replace(secret, MASK_CHAR * len(secret))
@@ -205,9 +217,15 @@ class Redactor:
             return text
         return "".join(self.mask_line(line) for line in text.splitlines(keepends=True))
 
-    def mask_block(self, text: str) -> str:
-        """`mask`, fast for a large block: only lines holding a secret word are split out."""
-        text = self.mask_known(text)
+    def mask_block(self, text: str, extra_secrets: frozenset[str] = frozenset()) -> str:
+        """`mask`, fast for a large block: only lines holding a secret word are split out.
+        `extra_secrets` are masked too, as if registered here."""
+        if extra_secrets:
+            with self._lock:
+                known = self._secrets | extra_secrets
+            text = self.mask_known(text, known)
+        else:
+            text = self.mask_known(text)
         parts: list[str] = []
         done = 0
         for start, end in _secret_word_lines(text):
@@ -237,6 +255,30 @@ class Redactor:
 
 GLOBAL_REDACTOR = Redactor()
 """Secrets registered by any part of nocdeck in this process; every log record passes it."""
+
+_MINT = object()
+
+
+class AlreadyMasked(str):
+    """Terminal text as a `TerminalRedactor` masked it, unchanged since: the session's secrets,
+    the secret config lines and every secret `GLOBAL_REDACTOR` held at `generation`. A store
+    column keeps it as it is instead of masking it twice (that second pass was most of the
+    cost of recording a session). Only this module makes one; any edit (a slice, `+`, a join)
+    gives a plain `str`, which the column masks again."""
+
+    generation: int
+
+    def __new__(cls, text: str, *, generation: int, mint: object = None) -> AlreadyMasked:
+        if mint is not _MINT:
+            raise TypeError("AlreadyMasked text comes from nocdeck.redaction's masking only")
+        made = super().__new__(cls, text)
+        made.generation = generation
+        return made
+
+    def trusted(self) -> bool:
+        """True while no secret was registered since it was masked, and it holds no NUL
+        (dropping one could join the pieces of a secret line)."""
+        return self.generation == GLOBAL_REDACTOR.generation and "\x00" not in self
 
 
 def mask(text: str, redactor: Redactor | None = None) -> str:
@@ -327,6 +369,8 @@ _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[^\n]\x08|\x08|\r")
 MARK_OUTPUT = "masked: secret in output"
 MARK_TYPED = "masked: secret in typed input"
 MARK_PASSWORD = "masked: input after a password prompt"
+MARKERS = frozenset({MARK_OUTPUT, MARK_TYPED, MARK_PASSWORD})
+"""The redaction markers: fixed words, never a secret, so a store keeps them as they are."""
 
 
 def is_password_prompt(line: str, platform: str = "") -> bool:
@@ -367,10 +411,14 @@ class TerminalRedactor:
         self._secret_input = False
         self._typed = ""
 
-    def _mask_span(self, prefix: str, text: str) -> tuple[str, int]:
+    def _mask_span(self, prefix: str, text: str) -> tuple[AlreadyMasked, int]:
         before = self.redactor.redactions
-        masked = self.redactor.mask_block(prefix + text)[len(prefix):]
-        return masked, self.redactor.redactions - before
+        generation = GLOBAL_REDACTOR.generation
+        others = (GLOBAL_REDACTOR.secrets_beyond(self.redactor)
+                  if self.redactor is not GLOBAL_REDACTOR else frozenset())
+        masked = self.redactor.mask_block(prefix + text, others)[len(prefix):]
+        return (AlreadyMasked(masked, generation=generation, mint=_MINT),
+                self.redactor.redactions - before)
 
     @property
     def current_line(self) -> str:

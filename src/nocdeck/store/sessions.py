@@ -4,7 +4,7 @@ A session's transcript is appended in batches (`append_session`), each batch one
 transaction, so a session cut off by a crash, a kill or a dropped link leaves every batch
 written so far. A record still `active` whose last batch is older than `STALE_AFTER` was cut
 off: it is listed as `incomplete`. Transcript text is masked by its column type, like every
-other text the store keeps.
+other text the store keeps; text the recorder already masked is not masked twice.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from nocdeck.errors import StoreError
-from nocdeck.redaction import GLOBAL_REDACTOR
+from nocdeck.redaction import GLOBAL_REDACTOR, MARKERS, AlreadyMasked
 from nocdeck.store.base import StoreBase
 from nocdeck.store.ids import new_id
 from nocdeck.store.models import Base, BigId, SessionRecord
@@ -46,13 +46,23 @@ SESSION_ID_PREFIX = "ss"
 
 
 class MaskedChunk(TypeDecorator[str]):
-    """A piece of terminal transcript: masked on its way in, quickly for large blocks."""
+    """A piece of terminal transcript: masked on its way in, once.
+
+    Text the recorder's `TerminalRedactor` masked (`AlreadyMasked`, unchanged since and no
+    secret registered after) and the fixed redaction markers are kept as they are; anything
+    else, whoever writes it, is masked here."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else GLOBAL_REDACTOR.mask_block(value.replace("\x00", ""))
+        if value is None:
+            return None
+        if isinstance(value, AlreadyMasked) and value.trusted():
+            return str(value)
+        if len(value) < 64 and value in MARKERS:
+            return value
+        return GLOBAL_REDACTOR.mask_block(value.replace("\x00", ""))
 
 
 class SessionEventRow(Base):
