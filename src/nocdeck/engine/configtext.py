@@ -17,6 +17,7 @@ Typical use (plan, then run, then rollback):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +31,7 @@ from nocdeck.engine.config.tree import (
     LeftAlone,
     is_masked_secret,
 )
-from nocdeck.engine.diff import ConfigDiff, diff_text
+from nocdeck.engine.diff import ConfigDiff, diff_lines, diff_text
 
 __all__ = [
     "PLATFORMS",
@@ -113,6 +114,8 @@ def _tree_content(platform: str, tree: ConfigNode) -> list[str]:
 class _Applied:
     tree: ConfigNode
     pushed: list[str]
+    text: str | None = None
+    """The tree rendered after the candidate, when `_apply` had to render it."""
 
 
 def _apply(platform: str, tree: ConfigNode, candidate: Sequence[str],
@@ -133,9 +136,10 @@ def _apply(platform: str, tree: ConfigNode, candidate: Sequence[str],
         pushed = push_lines(dialect, changed)
     # Lines that cancel out (a description set twice, the second one the current one) end
     # where they started: that is "no change", and nothing is pushed.
-    if pushed and render(platform, tree) == before:
+    after = render(platform, tree) if pushed else None
+    if after == before:
         pushed = []
-    return _Applied(tree, pushed)
+    return _Applied(tree, pushed, after)
 
 
 def merge(platform: str, running_text: str, candidate_lines: Sequence[str]) -> str:
@@ -177,19 +181,54 @@ class ConfigChange:
 
 def preview(platform: str, running_text: str,
             candidate_lines: Sequence[str]) -> ConfigChange:
-    """Intended config, lines to push and the running-vs-intended diff, in one pass."""
+    """Intended config, lines to push and the running-vs-intended diff, in one pass.
+
+    The running config is parsed and rendered once; the intended config is rendered once
+    and diffed against it. Whether the change is only a re-order (nothing to push) is
+    decided from the diff's changed lines; the whole-tree comparison runs only when those
+    could be a re-order.
+    """
     _check(platform)
     tree = parse(platform, running_text)
     running = render(platform, tree)
-    before = _tree_content(platform, tree)
     applied = _apply(platform, tree, candidate_lines, running)
-    if _tree_content(platform, applied.tree) == before:
+    intended = applied.text if applied.text is not None else render(platform, applied.tree)
+    if intended == running:
+        return _no_change(platform, running)
+    diff = diff_text(running, intended)
+    if _may_be_reorder(platform, diff) and _tree_content(platform, applied.tree) == \
+            _tree_content(platform, parse(platform, running_text)):
         # Lines that cancel out or only re-order (`no shutdown` then `shutdown`; a line
         # removed and added back) change nothing on the device: nothing to push.
-        return ConfigChange(platform, running, running, [], diff_text(running, running))
-    intended = render(platform, applied.tree)
-    return ConfigChange(platform, running, intended, applied.pushed,
-                        diff_text(running, intended))
+        return _no_change(platform, running)
+    return ConfigChange(platform, running, intended, applied.pushed, diff)
+
+
+def _no_change(platform: str, running: str) -> ConfigChange:
+    lines = running.splitlines()
+    return ConfigChange(platform, running, running, [], diff_lines(lines, lines))
+
+
+def _may_be_reorder(platform: str, diff: ConfigDiff) -> bool:
+    """False when the changed lines prove the content differs (the usual case), so the
+    whole-tree comparison is skipped.
+
+    Every line `_tree_content` keeps shows in the rendered text; if the lines removed and
+    the lines added (stripped, without separators) are not the same multiset, the trees
+    cannot hold the same lines in the same sections.
+    """
+    removed: Counter[str] = Counter()
+    added: Counter[str] = Counter()
+    keep = _content_line if platform in CLI_DIALECTS else str.strip
+    for op in diff.changes():
+        removed.update(filter(None, map(keep, diff.a[op.i1:op.i2])))
+        added.update(filter(None, map(keep, diff.b[op.j1:op.j2])))
+    return removed == added
+
+
+def _content_line(line: str) -> str:
+    stripped = line.strip()
+    return "" if cli.is_unkeyed(stripped) else stripped
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,12 @@ _EOS_BANNER = re.compile(r"^banner \S+$")
 _INTERFACE = re.compile(r"^((?:no |default )?interface) +([A-Za-z-]+)\s*(\S*)(.*)$")
 
 
+def is_unkeyed(line: str) -> bool:
+    """True for `!`, `end`, the `Building configuration` header and empty lines: lines that
+    replace nothing and are never compared."""
+    return not line or _UNKEYED.match(line) is not None
+
+
 def is_separator(node: ConfigNode) -> bool:
     return node.line.startswith("!") or not node.line
 

@@ -113,8 +113,16 @@ class CliEditor:
     def _insert(self, parent: ConfigNode, node: ConfigNode, *, section: bool) -> None:
         kids = parent.children
         at_root = parent is self.root
-        pos = insertion_index(kids, words(self.dialect, node) or [node.line],
-                              lambda n: words(self.dialect, n), self.dialect.sorted_lists)
+        mine = words(self.dialect, node) or [node.line]
+        first = mine[0]
+
+        def words_of(sibling: ConfigNode) -> list[str] | None:
+            line = sibling.line
+            if not line.startswith(first) and not line.startswith("no "):
+                return None  # another first word shares nothing: no need to canonicalise it
+            return words(self.dialect, sibling)
+
+        pos = insertion_index(kids, mine, words_of, self.dialect.sorted_lists)
         separator = ConfigNode(self.dialect.separator)
         if pos is None:
             pos = len(kids)

@@ -168,21 +168,29 @@ class JunosEditor:
 
     def _set(self, rest: str) -> bool:
         line = "set " + rest
-        below = line + " "
-        if any(n.line == line or n.line.startswith(below) for n in self.lines):
+        # Lines are normalised (one space between words), so one search of the joined text
+        # answers "is it there already" without a Python loop over every line.
+        text = "\n" + "\n".join(n.line for n in self.lines) + "\n"
+        if "\n" + line + "\n" in text or "\n" + line + " " in text:
             return False
         words = split_words(rest)
         leaf = leaf_key(self.dialect, words)
-        if leaf is not None:
+        if leaf is not None and f"\nset {leaf} " in text:
             same = [n for n in self.lines if n.line.startswith(f"set {leaf} ")]
-            if same:
-                same[0].line = line
-                self.root.children = [n for n in self.lines if n not in same[1:]]
-                return True
+            same[0].line = line
+            self.root.children = [n for n in self.lines if n not in same[1:]]
+            return True
         # A bare container (`set vlans v30`) disappears once something is set inside it.
         containers = {"set " + " ".join(words[:n]) for n in range(1, len(words))}
-        self.root.children = [n for n in self.lines if n.line not in containers]
-        pos = insertion_index(self.lines, words, _words_of, self.dialect.sorted_lists)
+        if any("\n" + container + "\n" in text for container in containers):
+            self.root.children = [n for n in self.lines if n.line not in containers]
+        first = "set " + words[0] if words else "set "
+
+        def words_of(node: ConfigNode) -> list[str] | None:
+            # Another first word shares nothing: no need to split the line into words.
+            return _words_of(node) if node.line.startswith(first) else None
+
+        pos = insertion_index(self.lines, words, words_of, self.dialect.sorted_lists)
         self.lines.insert(len(self.lines) if pos is None else pos, ConfigNode(line))
         return True
 
