@@ -24,6 +24,7 @@ from nocdeck.lab.faults import DeviceFaults
 from nocdeck.lab.platform import LabDevice, PlatformSession
 from nocdeck.lab.shell import LabShell
 from nocdeck.lab.state import StateDir
+from nocdeck.providers.asyncssh_transport import cork_server_connection
 
 __all__ = ["PLATFORMS", "DeviceFaults", "Lab", "LabDeviceInfo", "LabSpec", "run_lab"]
 
@@ -141,6 +142,7 @@ class _LabSSHServer(asyncssh.SSHServer):
     def connection_made(self, conn: Any) -> None:
         self._conn = conn
         self._runtime.connections.add(conn)
+        cork_server_connection(conn)  # one send() per answer, not one per SSH packet
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._runtime.connections.discard(self._conn)

@@ -24,6 +24,7 @@ from nocdeck.errors import (
     DeviceTimeout,
     DeviceUnreachable,
 )
+from nocdeck.providers.asyncssh_transport import CorkedTCP
 from nocdeck.providers.cli_dialect import PAGER, PASSWORD_PROMPT, QUESTION, CliDialect
 from nocdeck.providers.hostkeys import HostKeyCheck
 
@@ -36,10 +37,15 @@ CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly130
            "aes128-ctr", "aes192-ctr", "aes256-ctr")
 """asyncssh's own ciphers, AES-GCM first: one AES-NI call per packet where chacha20-poly1305
 costs three Python-level cipher contexts (a CLI sends many small packets)."""
+KEX_ALGS = "^curve25519-sha256,curve25519-sha256@libssh.org"
+"""asyncssh's key exchanges with curve25519 moved first: its default, the post-quantum hybrid
+mlkem768x25519, costs 0.8 ms more client CPU per login (3.4 vs 2.6 ms, lab, 20 logins) and a
+fan-out logs in hundreds of times. Every other default stays offered, in its order."""
 
 Expect = Literal["prompt", "password", "question"]
 _BACKSPACES = re.compile(r"[^\n]\x08|\x08")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_MORE = re.compile("more", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class CliShell:
                     gss_host=None,
                     config=None,
                     encryption_algs=list(CIPHERS),
+                    kex_algs=KEX_ALGS,
+                    tunnel=CorkedTCP(),
                     connect_timeout=self.options.connect_timeout,
                 )
                 self._stdin, self._stdout, _ = await self._conn.open_session(
@@ -181,26 +189,29 @@ class CliShell:
         if self._stdout is None:
             raise DeviceUnreachable(self.device.name, "not connected")
         silence = self.options.command_timeout if wait is None else wait
-        buffer = ""
+        # Chunks as received, and the text after the last newline: only that tail is ever
+        # matched, so a long output costs one pass, not one per chunk.
+        parts: list[str] = []
+        tail = ""
         try:
             while True:
-                tail = _last_line(buffer)
                 if tail and self._stdin is not None and PAGER.search(tail):
-                    buffer = buffer[: len(buffer) - len(tail)]
+                    parts = [_without_tail(parts, tail)]
                     self._stdin.write(" ")
                     tail = ""
                 found = self._match(tail, expect) if tail else None
                 if found is not None:
                     self.provider.flush_dialogue()
-                    output = _clean(buffer[: len(buffer) - len(tail)])
-                    return Reply(output, found, tail.strip())
+                    return Reply(_clean(_without_tail(parts, tail)), found, tail.strip())
                 async with asyncio.timeout(silence):
                     chunk = await self._stdout.read(self.read_size)
                 if not chunk:
                     raise DeviceUnreachable(self.device.name,
                                             f"connection closed by {self.where} during {action}")
                 self.provider.log_received(chunk)
-                buffer += chunk
+                parts.append(chunk)
+                newline = chunk.rfind("\n")
+                tail = tail + chunk if newline < 0 else chunk[newline + 1:]
         except TimeoutError:
             self.alive = False
             self.provider.flush_dialogue()
@@ -236,11 +247,20 @@ def _last_line(buffer: str) -> str:
     return buffer[buffer.rfind("\n") + 1:]
 
 
+def _without_tail(parts: list[str], tail: str) -> str:
+    text = "".join(parts)
+    return text[: len(text) - len(tail)]
+
+
 def _clean(text: str) -> str:
     """Device output as plain lines: no CR, no backspaces or terminal escapes, no pager."""
-    text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", ""))
+    text = text.replace("\r\n", "\n").replace("\r", "")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
     while "\x08" in text:
         text = _BACKSPACES.sub("", text)
+    if _MORE.search(text) is None:  # no pager line can be there: skip the per-line scan
+        return text
     return "\n".join(line for line in text.split("\n") if not PAGER.fullmatch(line.strip()))
 
 
