@@ -49,6 +49,11 @@ class NocdeckApp(App[int]):
     def get_default_screen(self) -> Screen[None]:
         return CatalogScreen(self.backend)
 
+    def on_mount(self) -> None:
+        # Open the workspace (catalog, lab, store) once the first frame is out: importing
+        # and starting them competes with the first paint for the GIL.
+        self.call_after_refresh(self.backend.start)
+
     def on_unmount(self) -> None:
         self.backend.stop()
 
@@ -69,10 +74,8 @@ class NocdeckApp(App[int]):
 
 
 def create_app(settings: Settings, *, workspace: WorkspaceOpener | None = None) -> NocdeckApp:
-    """The app for these settings; it starts opening the workspace in the background now."""
-    backend = Backend(settings, opener=workspace)
-    backend.start()
-    return NocdeckApp(backend)
+    """The app for these settings; it opens the workspace in the background once painted."""
+    return NocdeckApp(Backend(settings, opener=workspace))
 
 
 def run_tui(settings: Settings) -> int:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 DIALOGUE_KEPT = 5_000
 """Lines of dialogue kept per device (older ones are in the store's record)."""
+DIALOGUE_SHOWN = 300
+"""Lines of a device's backlog written when it is selected (a cursor move stays instant)."""
 FINISHED = {"completed", "no_change", "failed", "rolled_back", "cancelled", "skipped"}
 
 
@@ -123,6 +125,7 @@ class PushScreen(Screen[None]):
             table.add_row(row.name, row.status, "", "", key=row.name)
         table.focus()
         self.set_interval(1 / 20, self.drain)
+        self.set_interval(1.0, self.refresh_elapsed)
         self.execute()
 
     # ------------------------------------------------------------------ the run
@@ -161,6 +164,7 @@ class PushScreen(Screen[None]):
             self.finished = True
             return
         self.drain()
+        self.refresh_rows(set(self.rows))
         status = getattr(result, "status", "?")
         error = getattr(result, "error", None)
         self.status = status
@@ -190,19 +194,19 @@ class PushScreen(Screen[None]):
     # ------------------------------------------------------------------ events
 
     def drain(self) -> None:
+        """Apply every event since the last frame in one go; touch only the rows that moved."""
         events = self.buffer.drain()
         if not events:
-            self.refresh_elapsed()
             return
-        log = self.query_one(Log)
         shown: list[str] = []
+        dirty: set[str] = set()
         for event in events:
-            self.apply(event, shown)
+            self.apply(event, shown, dirty)
         if shown:
-            log.write_lines(shown)
-        self.refresh_rows()
+            self.query_one(Log).write_lines(shown[-DIALOGUE_SHOWN:])
+        self.refresh_rows(dirty)
 
-    def apply(self, event: EngineEvent, shown: list[str]) -> None:
+    def apply(self, event: EngineEvent, shown: list[str], dirty: set[str]) -> None:
         from nocdeck.engine import events as ev
 
         now = time.monotonic()
@@ -216,12 +220,14 @@ class PushScreen(Screen[None]):
         elif isinstance(event, ev.CanaryDone):
             self.status = "canary done"
         elif isinstance(event, ev.DeviceStatusChanged) and row is not None:
+            dirty.add(row.name)
             row.status = event.status
             if event.status == "running" and row.started is None:
                 row.started = now
             if event.status in FINISHED:
                 row.ended = now
         elif isinstance(event, ev.StepStarted) and row is not None:
+            dirty.add(row.name)
             row.step = event.step
         elif isinstance(event, ev.LogLine):
             arrow = {"sent": "» ", "received": "", "info": "· "}[event.direction]
@@ -233,13 +239,14 @@ class PushScreen(Screen[None]):
             elif event.device is None:
                 shown.append(line)
 
-    def refresh_rows(self) -> None:
+    def refresh_rows(self, names: set[str]) -> None:
         table = self.query_one(DataTable)
         now = time.monotonic()
-        for row in self.rows.values():
-            table.update_cell(row.name, "status", row.status)
-            table.update_cell(row.name, "step", row.step)
-            table.update_cell(row.name, "elapsed", row.elapsed(now))
+        for name in names:
+            row = self.rows[name]
+            table.update_cell(name, "status", row.status)
+            table.update_cell(name, "step", row.step)
+            table.update_cell(name, "elapsed", row.elapsed(now))
         done = sum(1 for r in self.rows.values() if r.status in FINISHED)
         self.query_one(ProgressBar).update(progress=done)
         if not self.finished:
@@ -251,8 +258,13 @@ class PushScreen(Screen[None]):
                 f"devices done{waiting}")
 
     def refresh_elapsed(self) -> None:
-        if any(r.started and not r.ended for r in self.rows.values()):
-            self.refresh_rows()
+        """Once a second: the elapsed time of the devices on screen still being changed."""
+        table = self.query_one(DataTable)
+        top = int(table.scroll_offset.y)
+        visible = list(self.rows.values())[top:top + table.size.height]
+        running = {r.name for r in visible if r.started and not r.ended}
+        if running:
+            self.refresh_rows(running)
 
     @on(DataTable.RowHighlighted, "#push-devices")
     def device_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -262,7 +274,8 @@ class PushScreen(Screen[None]):
         self.selected = name
         log = self.query_one(Log)
         log.clear()
-        log.write_lines(list(self.rows[name].dialogue))
+        backlog = self.rows[name].dialogue
+        log.write_lines(list(backlog)[-DIALOGUE_SHOWN:])
 
     # ------------------------------------------------------------------ actions
 
