@@ -19,15 +19,11 @@ from nocdeck.redaction import mask
 UTC = dt.UTC
 
 
-def _mask_line(line: str) -> str:
-    return mask(line)
-
-
 def mask_text(value: str) -> str:
-    """Mask secrets, also behind a diff marker or a prompt; PostgreSQL text cannot hold NUL,
-    which a device dialogue may contain."""
-    value = value.replace("\x00", "")
-    return "".join(_mask_line(line) for line in value.splitlines(keepends=True))
+    """Mask secrets line by line, also behind a diff marker or a prompt (text without any
+    secret word is kept as it is after one scan); PostgreSQL text cannot hold NUL, which a
+    device dialogue may contain."""
+    return mask(value.replace("\x00", ""))
 
 
 def mask_json(value: Any) -> Any:
