@@ -80,7 +80,10 @@ def render_device(catalog: Catalog, workflow: Workflow, device: Device,
     positions = {id(step): index for index, step in enumerate(workflow.steps)}
     rendered: list[RenderedStep] = []
     candidate: list[str] = []
-    context = step_context(device, inputs, meta=meta)
+    # Only conditions and input mappings read the step context: most workflows have none,
+    # and building it costs as much as rendering a template.
+    needs_context = any(s.condition or s.input_mapping for s in workflow.steps)
+    context = step_context(device, inputs, meta=meta) if needs_context else {}
     for order, step in enumerate(workflow.execution_order(), start=1):
         if step.step_type != "task" or step.task is None:
             continue
