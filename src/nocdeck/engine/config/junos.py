@@ -18,8 +18,13 @@ from nocdeck.engine.config.platforms import JunosDialect
 from nocdeck.engine.config.tree import ConfigNode, ConfigTextError, insertion_index
 
 _WORD = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s"]+')
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|/\*.*?\*/|#[^\n]*|[{};\[\]]|[^\s{};\[\]"#]+', re.S)
+# The leading `\s*` skips indentation in one step (no token starts with a space), instead of
+# trying every alternative at each space; findall returns the group, the token itself.
+_TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|/\*.*?\*/|#[^\n]*|[{};\[\]]|[^\s{};\[\]"#]+)', re.S)
 _VERBS = ("set", "delete", "deactivate", "activate")
+_MARKS = frozenset({"inactive:", "protect:", "replace:"})
+_NOT_A_WORD = frozenset("#/{};[]")
+"""First characters of the tokens `braces_to_set` does more with than keep as a word."""
 
 
 def split_words(text: str) -> list[str]:
@@ -44,6 +49,9 @@ def braces_to_set(text: str) -> list[str]:
     items: list[str] | None = None
     inactive = False
     for token in _TOKEN.findall(text):
+        if items is None and token[0] not in _NOT_A_WORD and token not in _MARKS:
+            words.append(token)  # most tokens are plain words: one test, not eight
+            continue
         if token.startswith(("#", "/*")):
             continue
         if items is not None:
@@ -55,7 +63,7 @@ def braces_to_set(text: str) -> list[str]:
             continue
         if token == "[":
             items = []
-        elif token in ("inactive:", "protect:", "replace:") and not words:
+        elif token in _MARKS and not words:
             inactive = inactive or token == "inactive:"
         elif token == "{":
             stack.append((path, inactive, len(out)))
