@@ -191,12 +191,26 @@ def _opcodes(blocks: list[tuple[int, int, int]], len_a: int, len_b: int) -> list
 
 def diff_lines(a: Sequence[str], b: Sequence[str]) -> ConfigDiff:
     """Diff two configs given as lines (without line endings)."""
+    # The common head and tail are found on the strings themselves: only the lines between
+    # them (a plan's few changed sections, usually) are numbered and matched.
+    shorter = min(len(a), len(b))
+    head = 0
+    while head < shorter and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < shorter - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a_hi, b_hi = len(a) - tail, len(b) - tail
     ids: dict[str, int] = {}
-    a_ids = [ids.setdefault(line, len(ids)) for line in a]
-    b_ids = [ids.setdefault(line, len(ids)) for line in b]
-    blocks: list[tuple[int, int, int]] = []
-    _match(a_ids, b_ids, 0, len(a_ids), 0, len(b_ids), blocks, 0)
-    return ConfigDiff(a, b, _opcodes(blocks, len(a_ids), len(b_ids)))
+    a_ids = [-1] * len(a)
+    b_ids = [-1] * len(b)
+    a_ids[head:a_hi] = [ids.setdefault(line, len(ids)) for line in a[head:a_hi]]
+    b_ids[head:b_hi] = [ids.setdefault(line, len(ids)) for line in b[head:b_hi]]
+    blocks: list[tuple[int, int, int]] = [(0, 0, head)] if head else []
+    _match(a_ids, b_ids, head, a_hi, head, b_hi, blocks, 0)
+    if tail:
+        blocks.append((a_hi, b_hi, tail))
+    return ConfigDiff(a, b, _opcodes(blocks, len(a), len(b)))
 
 
 def diff_text(a: str, b: str) -> ConfigDiff:
