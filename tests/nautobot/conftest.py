@@ -23,6 +23,14 @@ from tests.nautobot import bringup
 from tests.nautobot.data import load_fixtures
 
 BRINGUP_TIMEOUT = 1500
+TEST_TIMEOUT = 600
+"""The first test here may wait for a whole bring-up (minutes on a fresh machine)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith("tests/nautobot/"):
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT))
 
 
 @dataclass(frozen=True)

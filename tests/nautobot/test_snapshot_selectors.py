@@ -73,7 +73,7 @@ def test_selectors_filter_as_you_type(nautobot: RunningNautobot,
     assert "cisco_ios" in by_text[0].detail and "hq" in by_text[0].detail
     assert [o.value for o in search_devices(inventory, "", {"site": "hq", "tag": "floor1"})
             ] == ["sw-hq-1"]
-    assert [o.value for o in search_devices(inventory, "", {"platform": "arista_eos"})
+    assert [o.value for o in search_devices(inventory, "", {"platform": "arista_eos", "site": "hq"})
             ] == ["sw-hq-2"]
     assert [o.value for o in search_devices(inventory, "", {"role": "core"})] == ["rt-dc-1"]
     assert search_devices(inventory, "sw", limit=1)[0].value == "sw-hq-1"
