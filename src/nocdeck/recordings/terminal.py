@@ -37,6 +37,9 @@ MIN_SIZE = (20, 5)
 """The smallest terminal (columns, rows) a device CLI is usable in."""
 DEFAULT_SIZE = (80, 24)
 READ_SIZE = 65536
+SSH_WINDOW = 512 * 1024
+"""The session channel's SSH window: the most device output in flight or waiting in memory
+(10 MB/s at 50 ms round trip, far beyond a terminal's need)."""
 DROPPED_EXIT = 255
 """Exit status when the link drops before the device reports one (as `ssh` does)."""
 
@@ -115,10 +118,10 @@ async def run_interactive_session(
         bridge = TerminalBridge(recorder, stdin_fd, stdout_fd, size,
                                 follow_size=term_size is None)
         try:
-            process = await conn.create_process(
-                term_type=term_type or os.environ.get("TERM") or "xterm-256color",
-                term_size=size, encoding=None)
-            exit_status, message = await bridge.run(process)
+            channel, _ = await conn.create_session(
+                bridge.session, term_type=term_type or os.environ.get("TERM") or "xterm-256color",
+                term_size=size, encoding=None, window=SSH_WINDOW)
+            exit_status, message = await bridge.run(channel)
         except BaseException:
             await recorder.finish(exit_status=None, complete=False, status="dropped")
             raise
@@ -131,8 +134,32 @@ async def run_interactive_session(
                          DROPPED_EXIT if exit_status is None else exit_status, complete, message)
 
 
+class _DeviceSide(asyncssh.SSHClientSession[bytes]):
+    """asyncssh hands the device's output to the bridge as it arrives (stdout and stderr)."""
+
+    def __init__(self, bridge: TerminalBridge) -> None:
+        self._bridge = bridge
+
+    def connection_made(self, chan: asyncssh.SSHClientChannel[bytes]) -> None:
+        self._bridge.channel = chan
+
+    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
+        self._bridge.device_output(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._bridge.device_closed(exc)
+
+
 class TerminalBridge:
-    """Copies keys to the device and output to the screen, feeding the recorder."""
+    """Copies keys to the device and output to the screen, feeding the recorder.
+
+    Output comes through an asyncssh session callback, not a stream: while the recorder's
+    store catches up, the bridge pauses the SSH channel itself, so at most one SSH window
+    waits in memory and the device waits. (asyncssh's streams pause on their own and, on
+    each resume, re-open the whole window while megabytes still sit in the channel: that
+    buffer grew with the session, +38 MB for 60 MB of output.) Between pauses the bridge
+    takes at least one window, so the channel holds at most two.
+    """
 
     def __init__(self, recorder: SessionRecorder | None, stdin_fd: int, stdout_fd: int,
                  size: tuple[int, int], *, follow_size: bool = True) -> None:
@@ -141,36 +168,62 @@ class TerminalBridge:
         self.stdout_fd = stdout_fd
         self.size = size
         self.follow_size = follow_size
+        self.channel: asyncssh.SSHClientChannel[bytes] | None = None
         self._decode_out = codecs.getincrementaldecoder("utf-8")("replace")
         self._decode_in = codecs.getincrementaldecoder("utf-8")("replace")
+        self._closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._holding: asyncio.Task[None] | None = None
+        self._since_resume = 0
+        """Output taken since the channel last resumed: asyncssh re-opens the whole window
+        on a resume, so the bridge takes at least one window before it pauses again (else
+        the channel's buffer grows by the difference at every pause)."""
 
-    async def run(self, process: asyncssh.SSHClientProcess[bytes]) -> tuple[int | None, str]:
+    def session(self) -> _DeviceSide:
+        """The asyncssh session factory for `create_session`."""
+        return _DeviceSide(self)
+
+    async def run(self, channel: asyncssh.SSHClientChannel[bytes]) -> tuple[int | None, str]:
         """Bridge until the device ends the session; (exit status or None, message)."""
         loop = asyncio.get_running_loop()
-        self._process = process
+        self.channel = channel
         with raw_terminal(self.stdin_fd), self._resizes(loop):
             loop.add_reader(self.stdin_fd, self._keys)
             try:
-                message = await self._pump_output(process)
+                message = await self._closed
             finally:
                 loop.remove_reader(self.stdin_fd)
-        await process.wait_closed()
-        return process.exit_status, message
+                if self._holding is not None:
+                    self._holding.cancel()
+        await channel.wait_closed()
+        return channel.get_exit_status(), message
 
-    async def _pump_output(self, process: asyncssh.SSHClientProcess[bytes]) -> str:
+    def device_output(self, data: bytes) -> None:
+        _write_all(self.stdout_fd, data)
         recorder = self.recorder
+        if recorder is None:
+            return
+        recorder.output(self._decode_out.decode(data))
+        self._since_resume += len(data)
+        if recorder.backlogged and self._holding is None and self.channel is not None \
+                and self._since_resume >= SSH_WINDOW:
+            self.channel.pause_reading()
+            self._holding = asyncio.get_running_loop().create_task(self._hold(recorder))
+
+    async def _hold(self, recorder: SessionRecorder) -> None:
+        """The device waits (channel paused) until the store has caught up."""
         try:
-            while True:
-                data = await process.stdout.read(READ_SIZE)
-                if not data:
-                    return ""
-                _write_all(self.stdout_fd, data)
-                if recorder is not None:
-                    recorder.output(self._decode_out.decode(data))
-                    if recorder.backlogged:
-                        await recorder.drained()
-        except (asyncssh.Error, OSError) as exc:
-            return f"{recorder.device if recorder else 'device'}: connection lost: {exc}"
+            await recorder.drained()
+        finally:
+            self._holding = None
+            self._since_resume = 0
+            if self.channel is not None:
+                self.channel.resume_reading()
+
+    def device_closed(self, exc: Exception | None) -> None:
+        if self._closed.done():
+            return
+        device = self.recorder.device if self.recorder else "device"
+        self._closed.set_result(f"{device}: connection lost: {exc}" if exc else "")
 
     def _keys(self) -> None:
         try:
@@ -179,9 +232,9 @@ class TerminalBridge:
             data = b""
         if not data:
             asyncio.get_running_loop().remove_reader(self.stdin_fd)
-            self._process.stdin.write_eof()
+            self._channel().write_eof()
             return
-        self._process.stdin.write(data)
+        self._channel().write(data)
         if self.recorder is not None:
             self.recorder.input(self._decode_in.decode(data))
 
@@ -190,9 +243,13 @@ class TerminalBridge:
         if size == self.size:
             return
         self.size = size
-        self._process.change_terminal_size(*size)
+        self._channel().change_terminal_size(*size)
         if self.recorder is not None:
             self.recorder.resize(*size)
+
+    def _channel(self) -> asyncssh.SSHClientChannel[bytes]:
+        assert self.channel is not None, "keys are read only once the channel is open"
+        return self.channel
 
     @contextlib.contextmanager
     def _resizes(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
