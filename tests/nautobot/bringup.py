@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import http.client
 import json
 import os
 import secrets
@@ -228,12 +229,32 @@ def start_server(database: str, port: int, logfile: Path) -> subprocess.Popen[by
 
 def api_ready(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/api/status/", timeout=3) as answer:
-            return answer.status in (200, 403)
+        with urllib.request.urlopen(f"{url}/api/", timeout=3) as answer:
+            return answer.status in (200, 403) and bool(answer.headers.get("API-Version"))
     except urllib.error.HTTPError as exc:
         return exc.code == 403
-    except OSError:
-        return False
+    except (OSError, http.client.HTTPException, ValueError):
+        return False  # not up yet, or something else took the port (a lab SSH server)
+
+
+def serve(database: str, server_log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start runserver on a free loopback port; between choosing the port and binding it
+    another process may take it, so a few tries."""
+    for _attempt in range(3):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        process = start_server(database, port, server_log)
+        deadline = time.monotonic() + 180
+        while process.poll() is None and time.monotonic() < deadline:
+            if api_ready(url):
+                log(f"serving on {url}")
+                return process, url
+            time.sleep(0.5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        log(f"runserver on {url} did not come up; trying another port")
+    tail = server_log.read_text(encoding="utf-8", errors="replace")[-3000:]
+    raise SystemExit(f"nautobot-server runserver did not come up:\n{tail}")
 
 
 TOKEN_SCRIPT = '''
@@ -288,17 +309,9 @@ def bring_up(state_file: Path) -> dict[str, object]:
         out = nautobot(["shell", "--command", TOKEN_SCRIPT], database, input_text=token)
         if "token ok" not in out:
             raise SystemExit(f"creating the API token failed:\n{out[-2000:]}")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     server_log = state_file.with_suffix(".server.log")
-    with timed(f"runserver on {url}", timings):
-        process = start_server(database, port, server_log)
-        deadline = time.monotonic() + 180
-        while not api_ready(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = server_log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise SystemExit(f"nautobot-server runserver did not come up:\n{tail}")
-            time.sleep(0.5)
+    with timed("runserver", timings):
+        process, url = serve(database, server_log)
     timings["total"] = round(time.monotonic() - started, 1)
     state: dict[str, object] = {"ok": True, "url": url, "token": token, "database": database,
                                 "pid": process.pid, "version": NAUTOBOT_VERSION,
