@@ -146,8 +146,7 @@ class DeviceRun:
             if self.junos_unconfirmed:
                 await self.session.call(lambda p: p.confirm_commit())
                 self.session.note("post-checks passed: commit confirmed")
-            await self._read_back()
-            return await self._finish(DeviceStatus.COMPLETED, None)
+            return await self._finish(DeviceStatus.COMPLETED, None, **await self._read_back())
         if self.pushed and scope.workflow.rollback_on_failure:
             return await self._rollback(error)
         if self.junos_unconfirmed:
@@ -155,9 +154,9 @@ class DeviceRun:
                               f"{scope.workflow.junos_commit_confirmed_minutes} minutes")
         return await self._finish(DeviceStatus.FAILED, error)
 
-    async def _finish(self, status: str, error: str | None) -> DeviceResult:
+    async def _finish(self, status: str, error: str | None, **values: Any) -> DeviceResult:
         await self._device(status=status, error=error, finished_at=utcnow(),
-                           changed=bool(self.pushed))
+                           changed=bool(self.pushed), **values)
         return DeviceResult(self.name, status, bool(self.pushed), _masked(self.pushed), error)
 
     async def _skip_all(self, status: str, after: int) -> None:
@@ -294,15 +293,17 @@ class DeviceRun:
             await run_check(scope.catalog.cache, self.session, check, check_context, where)
         return {"pushed": len(sent)}
 
-    async def _read_back(self) -> None:
+    async def _read_back(self) -> dict[str, Any]:
+        """Read the config back and store it; the device's link to it is written with the
+        device's final status (one transaction less per device: nothing happens between)."""
         try:
             after = await self.session.call(lambda p: p.get_running_config())
         except NocdeckError as exc:
             self.session.note(f"could not read the config back: {exc}")
-            return
+            return {}
         backup = await self.scope.store.save_backup(self.name, after, method="post-change",
                                                     execution_id=self.scope.execution_id)
-        await self._device(backup_after_id=backup.id)
+        return {"backup_after_id": backup.id}
 
     async def _rollback(self, error: str) -> DeviceResult:
         platform = self.device.platform
@@ -319,5 +320,5 @@ class DeviceRun:
         except NocdeckError as exc:
             return await self._finish(DeviceStatus.FAILED,
                                       f"{error}; rollback failed too: {exc}")
-        await self._read_back()
-        return await self._finish(DeviceStatus.ROLLED_BACK, f"{error} (rolled back)")
+        return await self._finish(DeviceStatus.ROLLED_BACK, f"{error} (rolled back)",
+                                  **await self._read_back())
