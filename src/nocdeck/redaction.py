@@ -200,6 +200,8 @@ class Redactor:
         if secrets is None:
             with self._lock:
                 secrets = list(self._secrets)
+        if not secrets:
+            return text
         for secret in sorted(secrets, key=len, reverse=True):
             if secret in text:
                 self.redactions += text.count(secret)
@@ -419,12 +421,22 @@ class TerminalRedactor:
         self._answered_line = -1
         self._secret_input = False
         self._typed = ""
+        self._others_key = (-1, -1)
+        self._others: frozenset[str] = frozenset()
+
+    def _process_secrets(self) -> frozenset[str]:
+        """Secrets of the process beyond the session's own (recomputed when either grows)."""
+        key = (GLOBAL_REDACTOR.generation, self.redactor.generation)
+        if key != self._others_key:
+            self._others_key = key
+            self._others = (GLOBAL_REDACTOR.secrets_beyond(self.redactor)
+                            if self.redactor is not GLOBAL_REDACTOR else frozenset())
+        return self._others
 
     def _mask_span(self, prefix: str, text: str) -> tuple[AlreadyMasked, int]:
         before = self.redactor.redactions
         generation = GLOBAL_REDACTOR.generation
-        others = (GLOBAL_REDACTOR.secrets_beyond(self.redactor)
-                  if self.redactor is not GLOBAL_REDACTOR else frozenset())
+        others = self._process_secrets()
         masked = self.redactor.mask_block(prefix + text, others)[len(prefix):]
         return (AlreadyMasked(masked, generation=generation, mint=_MINT),
                 self.redactor.redactions - before)

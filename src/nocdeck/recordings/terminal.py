@@ -173,6 +173,7 @@ class TerminalBridge:
         self._decode_in = codecs.getincrementaldecoder("utf-8")("replace")
         self._closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._holding: asyncio.Task[None] | None = None
+        self._unrecorded: list[bytes] = []
         self._since_resume = 0
         """Output taken since the channel last resumed: asyncssh re-opens the whole window
         on a resume, so the bridge takes at least one window before it pauses again (else
@@ -192,16 +193,29 @@ class TerminalBridge:
                 message = await self._closed
             finally:
                 loop.remove_reader(self.stdin_fd)
+                self._record_output()
                 if self._holding is not None:
                     self._holding.cancel()
         await channel.wait_closed()
         return channel.get_exit_status(), message
 
     def device_output(self, data: bytes) -> None:
+        """Show the output at once; record it once per turn of the event loop (the SSH
+        packets of one socket read are masked together, not 8 KB at a time)."""
         _write_all(self.stdout_fd, data)
-        recorder = self.recorder
-        if recorder is None:
+        if self.recorder is None:
             return
+        if not self._unrecorded:
+            asyncio.get_running_loop().call_soon(self._record_output)
+        self._unrecorded.append(data)
+
+    def _record_output(self) -> None:
+        """Hand the output shown so far to the recorder; pause the device if it lags."""
+        recorder = self.recorder
+        if recorder is None or not self._unrecorded:
+            return
+        data = b"".join(self._unrecorded)
+        self._unrecorded.clear()
         recorder.output(self._decode_out.decode(data))
         self._since_resume += len(data)
         if recorder.backlogged and self._holding is None and self.channel is not None \
@@ -220,6 +234,7 @@ class TerminalBridge:
                 self.channel.resume_reading()
 
     def device_closed(self, exc: Exception | None) -> None:
+        self._record_output()
         if self._closed.done():
             return
         device = self.recorder.device if self.recorder else "device"
@@ -236,6 +251,7 @@ class TerminalBridge:
             return
         self._channel().write(data)
         if self.recorder is not None:
+            self._record_output()
             self.recorder.input(self._decode_in.decode(data))
 
     def _resized(self) -> None:
@@ -245,6 +261,7 @@ class TerminalBridge:
         self.size = size
         self._channel().change_terminal_size(*size)
         if self.recorder is not None:
+            self._record_output()
             self.recorder.resize(*size)
 
     def _channel(self) -> asyncssh.SSHClientChannel[bytes]:
