@@ -3,14 +3,16 @@
 Budget (issue 7): recording costs under 15% throughput and under 1 ms of added latency per
 keystroke (median), with memory flat (no whole-transcript buffering).
 
-    .venv/bin/python bench/session_throughput.py [--mb 20] [--store URL] [--keys 200]
+    .venv/bin/python bench/session_throughput.py [--mb 20] [--postgres | --store URL] [--keys 200]
 
 The device is a tiny asyncssh server inside this script (on 127.0.0.1, port from the OS):
 `show tech-support` answers with MB of config-like text (secret lines included, one of them
 different in every 8 KB, so the masking does real work), every key is echoed at once.
 Both sessions send the same lines; the plain one is asyncssh with no recording, the
-recorded one is `run_interactive_session` with the store (SQLite in a temp dir unless
---store), fed through pipes.
+recorded one is `run_interactive_session` with the store (SQLite in a temp dir; with
+--postgres a database of its own on 127.0.0.1:5432, created and dropped here), fed through
+pipes. Memory: peak RSS growth over each session (sampled every 20 ms), then one more
+recorded session under tracemalloc for the peak of Python's own heap during it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import os
 import statistics
 import tempfile
 import time
+import tracemalloc
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncssh
@@ -180,7 +186,43 @@ async def echo_latency_recorded(device: Device, store: Store, settings: Settings
     return times
 
 
-async def main(total: int, store_url: str | None, keys: int) -> None:
+PG = dict(host="127.0.0.1", port=5432, user="postgres", database="postgres")
+
+
+@asynccontextmanager
+async def bench_store_url(tmp: str, store_url: str | None, postgres: bool
+                          ) -> AsyncIterator[str]:
+    """The store to record into: given, a PostgreSQL database of its own, or SQLite."""
+    if store_url or not postgres:
+        yield store_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"nocdeck_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(**PG, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def heap_peak(device: Device, store: Store, devnull: int, settings: Settings) -> float:
+    """Peak of Python's heap (tracemalloc) during one recorded session, in MB."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        await recorded(device, store, devnull, settings)
+        return (tracemalloc.get_traced_memory()[1] - before) / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+async def main(total: int, store_url: str | None, keys: int, postgres: bool = False) -> None:
     key = asyncssh.generate_private_key("ssh-ed25519")
     server = await asyncssh.create_server(BenchServer, "127.0.0.1", 0, server_host_keys=[key],
                                           process_factory=device_shell(total), encoding=None)
@@ -188,41 +230,51 @@ async def main(total: int, store_url: str | None, keys: int) -> None:
     device = Device(name="bench", platform="cisco_ios", host="127.0.0.1", port=port,
                     credentials="lab", host_key_check=False)
     with tempfile.TemporaryDirectory() as tmp:
-        url = store_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        store = await Store.open(url)
-        settings = Settings(user="bench")
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        await plain(port, total, devnull)  # warm-up: imports, key exchange code paths
-        runs_plain, runs_recorded = [], []
-        for _ in range(3):
-            runs_plain.append(await plain(port, total, devnull))
-            runs_recorded.append(await recorded(device, store, devnull, settings))
-        plain_s = min(r[0] for r in runs_plain)
-        recorded_s = min(r[0] for r in runs_recorded)
-        mb = total / 2**20
-        print(f"output: {mb:.0f} MB per session, store {store.url}")
-        print(f"plain asyncssh:   {plain_s:6.2f} s  {mb / plain_s:7.1f} MB/s  "
-              f"peak RSS +{max(r[1] for r in runs_plain):.1f} MB")
-        print(f"recorded session: {recorded_s:6.2f} s  {mb / recorded_s:7.1f} MB/s  "
-              f"peak RSS +{max(r[1] for r in runs_recorded):.1f} MB")
-        print(f"throughput cost:  {100 * (recorded_s - plain_s) / plain_s:5.1f} % "
-              "(budget < 15 %)")
-        lat_plain = await echo_latency_plain(port, keys)
-        lat_recorded = await echo_latency_recorded(device, store, settings, keys)
-        added = (statistics.median(lat_recorded) - statistics.median(lat_plain)) * 1000
-        print(f"keystroke echo, median of {keys}: plain "
-              f"{statistics.median(lat_plain) * 1000:.3f} ms, recorded "
-              f"{statistics.median(lat_recorded) * 1000:.3f} ms, added {added:.3f} ms "
-              "(budget < 1 ms)")
-        os.close(devnull)
-        await store.close()
+        async with bench_store_url(tmp, store_url, postgres) as url:
+            await run_bench(port, device, url, total, keys)
     server.close()
+
+
+async def run_bench(port: int, device: Device, url: str, total: int, keys: int) -> None:
+    """Plain and recorded, best of 3 each, alternating; then latency and heap."""
+    store = await Store.open(url)
+    settings = Settings(user="bench")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    await plain(port, total, devnull)  # warm-up: imports, key exchange code paths
+    runs_plain, runs_recorded = [], []
+    for _ in range(3):
+        runs_plain.append(await plain(port, total, devnull))
+        runs_recorded.append(await recorded(device, store, devnull, settings))
+    plain_s = min(r[0] for r in runs_plain)
+    recorded_s = min(r[0] for r in runs_recorded)
+    mb = total / 2**20
+    print(f"output: {mb:.0f} MB per session, store {store.url}, "
+          f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
+    print(f"plain asyncssh:   {plain_s:6.2f} s  {mb / plain_s:7.1f} MB/s  "
+          f"peak RSS +{max(r[1] for r in runs_plain):.1f} MB")
+    print(f"recorded session: {recorded_s:6.2f} s  {mb / recorded_s:7.1f} MB/s  "
+          f"peak RSS +{max(r[1] for r in runs_recorded):.1f} MB")
+    print(f"throughput cost:  {100 * (recorded_s - plain_s) / plain_s:5.1f} % "
+          "(budget < 15 %)")
+    lat_plain = await echo_latency_plain(port, keys)
+    lat_recorded = await echo_latency_recorded(device, store, settings, keys)
+    added = (statistics.median(lat_recorded) - statistics.median(lat_plain)) * 1000
+    print(f"keystroke echo, median of {keys}: plain "
+          f"{statistics.median(lat_plain) * 1000:.3f} ms, recorded "
+          f"{statistics.median(lat_recorded) * 1000:.3f} ms, added {added:.3f} ms "
+          "(budget < 1 ms)")
+    print(f"Python heap peak during one recorded session (tracemalloc): "
+          f"+{await heap_peak(device, store, devnull, settings):.1f} MB")
+    os.close(devnull)
+    await store.close()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=20)
     parser.add_argument("--store", default=None)
+    parser.add_argument("--postgres", action="store_true",
+                        help="record into a database of its own on 127.0.0.1:5432")
     parser.add_argument("--keys", type=int, default=200)
     args = parser.parse_args()
-    asyncio.run(main(args.mb * 2**20, args.store, args.keys))
+    asyncio.run(main(args.mb * 2**20, args.store, args.keys, args.postgres))

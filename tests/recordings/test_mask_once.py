@@ -3,10 +3,14 @@ text the recorder did not mask, or that changed since, is masked by the column a
 
 from __future__ import annotations
 
+import asyncio
+import os
 import uuid
 
 import pytest
 
+from nocdeck.recordings.recorder import SessionRecorder
+from nocdeck.recordings.terminal import TerminalBridge
 from nocdeck.redaction import (
     GLOBAL_REDACTOR,
     MARK_OUTPUT,
@@ -73,3 +77,30 @@ def test_secrets_of_the_process_are_masked_by_the_session_masking_too() -> None:
 def test_only_the_masking_makes_already_masked_text() -> None:
     with pytest.raises(TypeError):
         AlreadyMasked("enable secret 5 ForgedCanary55", generation=GLOBAL_REDACTOR.generation)
+
+
+@pytest.mark.parametrize("cut", [1, 9, 21, 30, 44])
+async def test_a_secret_line_split_across_two_turns_of_the_output_batching_is_masked(
+        store: Store, store_url: str, cut: int) -> None:
+    """The bridge masks the output of one event-loop turn at a time: a secret config line
+    whose halves arrive in different turns is still joined before it is masked."""
+    line = b"snmp-server community SplitTurnCanary9 RO\r\n"
+    recorder = SessionRecorder(store, device="r8", user="ann", redactor=Redactor())
+    await recorder.start(80, 24)
+    read_end, write_end = os.pipe()
+    try:
+        bridge = TerminalBridge(recorder, read_end, write_end, (80, 24), follow_size=False)
+        bridge.device_output(b"r8#show run\r\n" + line[:cut])
+        await asyncio.sleep(0)
+        bridge.device_output(line[cut:] + b"r8#")
+        await asyncio.sleep(0)
+        bridge.device_closed(None)
+        shown = os.read(read_end, 4096)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    await recorder.finish(exit_status=0, complete=True, status="complete")
+    assert line in shown, "the screen shows the output unchanged"
+    text = session_text(store_url)
+    assert "SplitTurnCanary9" not in text
+    assert "snmp-server community " + "*" * 16 + " RO" in text
