@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from nocdeck.app import create_app
 from nocdeck.config import Settings
 from nocdeck.screens.catalog import CatalogScreen
@@ -51,7 +52,7 @@ async def test_approval_from_another_process(lab_settings: Settings) -> None:
         try:
             await wait_for(pilot, lambda: push.finished, timeout=60, what="the push")
         finally:
-            out, err = approver.communicate(timeout=60)
+            _out, err = approver.communicate(timeout=60)
         assert approver.returncode == 0, err
         assert "the requester's process runs it" in err
         assert push.status == "completed"

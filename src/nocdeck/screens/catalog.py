@@ -81,7 +81,7 @@ class CatalogScreen(Screen[None]):
             if not workflow.enabled:
                 continue
             text = f"{workflow.name}  {slug}"
-            score = matcher.match(f"{workflow.category} {text}") if matcher else 1.0
+            score = matcher.match(text) if matcher else 1.0
             if score <= 0:
                 continue
             label = matcher.highlight(workflow.name) if matcher else workflow.name
@@ -96,9 +96,11 @@ class CatalogScreen(Screen[None]):
             options.add_options(option for _, option in found)
         if not by_category:
             options.add_option(Option(f"no workflow matches {query!r}", disabled=True))
-        first = next((i for i in range(options.option_count)
-                      if not options.get_option_at_index(i).disabled), None)
-        options.highlighted = first
+            return
+        # The best match overall is highlighted, whatever its category.
+        best = max((item for found in by_category.values() for item in found),
+                   key=lambda item: item[0])[1]
+        options.highlighted = options.get_option_index(best.id or "")
 
     @on(OptionList.OptionHighlighted, "#catalog-list")
     def show_detail(self, event: OptionList.OptionHighlighted) -> None:
