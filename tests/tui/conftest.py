@@ -43,13 +43,20 @@ def static_inventory(count: int = 3) -> Inventory:
     return Inventory(devices, source="test")
 
 
-def static_opener(tmp_path: Path, count: int = 3
+PINNED_WORKFLOWS = ("interface-description", "interface-state", "vlan-add")
+"""What the snapshots list: new bundled workflows must not change every snapshot."""
+
+
+def static_opener(tmp_path: Path, count: int = 3, *, pinned: bool = False
                   ) -> Callable[[Settings], AbstractAsyncContextManager[Workspace]]:
     @asynccontextmanager
     async def opener(settings: Settings) -> AsyncIterator[Workspace]:
         store = await Store.open(f"sqlite+aiosqlite:///{tmp_path}/static.db")
+        catalog = load_catalog(settings)
+        if pinned:
+            catalog.workflows = {slug: catalog.workflows[slug] for slug in PINNED_WORKFLOWS}
         try:
-            yield Workspace(settings, store, load_catalog(settings), static_inventory(count))
+            yield Workspace(settings, store, catalog, static_inventory(count))
         finally:
             await store.close()
 

@@ -38,7 +38,7 @@ async def catalog_ready(pilot: Pilot[Any]) -> None:
 
 
 def app_for(tmp_path: Path) -> App[Any]:
-    return create_app(Settings(user="snap@noc"), workspace=static_opener(tmp_path))
+    return create_app(Settings(user="snap@noc"), workspace=static_opener(tmp_path, pinned=True))
 
 
 @pytest.mark.parametrize("size", SIZES)
