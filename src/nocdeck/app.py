@@ -31,11 +31,11 @@ class NocdeckApp(App[int]):
     TITLE = "nocdeck"
     DEFAULT_MODE = "catalog"
     BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
         Binding("f1", "switch_mode('catalog')", "Catalog", id="app.catalog"),
         Binding("f2", "switch_mode('history')", "History", id="app.history"),
         Binding("f3", "switch_mode('devices')", "Devices", id="app.devices"),
         Binding("f4", "switch_mode('approvals')", "Approvals", id="app.approvals"),
-        Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 

@@ -13,7 +13,8 @@ def bindings_markdown(screen: Screen[object]) -> str:
     """The active bindings, as the footer knows them, plus the ones it hides."""
     rows = ["# Keys", "", "| key | does |", "|---|---|"]
     seen: set[tuple[str, str]] = set()
-    for key, active in screen.active_bindings.items():
+    ordered = sorted(screen.active_bindings.items(), key=lambda item: item[1].binding.id is None)
+    for key, active in ordered:  # nocdeck's own bindings (they have ids) first
         binding = active.binding
         text = binding.description or binding.action
         if (key, text) in seen:
