@@ -33,28 +33,63 @@ STYLE = {"sent": "cyan", "received": "dim", "info": "yellow"}
 
 def live_printer(console: Console, *, quiet: bool) -> ev.EventSink:
     """Engine events as log lines (Rich): lines sent and engine notes; what devices answer
-    is in the record (`nocdeck show ID`). `quiet` (--json) keeps only the essentials."""
+    is in the record (`nocdeck show ID`). `quiet` (--json) keeps only the essentials.
+
+    A 200-device run streams ~170,000 received lines: they are dropped before anything is
+    formatted, and the lines shown are printed once per turn of the event loop, together.
+    """
+    pending: list[str] = []
+    scheduled = False
+
+    def flush() -> None:
+        nonlocal scheduled
+        scheduled = False
+        if pending:
+            text = "\n".join(pending)
+            pending.clear()
+            console.print(text, highlight=False)
+
+    def later(line: str) -> None:
+        nonlocal scheduled
+        pending.append(line)
+        if scheduled:
+            return
+        try:
+            asyncio.get_running_loop().call_soon(flush)
+            scheduled = True
+        except RuntimeError:  # no loop (a caller outside asyncio): print now
+            flush()
+
     def show(event: ev.EngineEvent) -> None:
+        kind = type(event)
+        if kind is ev.LogLine:
+            if quiet or event.direction == "received":  # type: ignore[attr-defined]
+                return
+        elif quiet and kind in (ev.StepFinished, ev.DeviceStatusChanged):
+            return
         who = f"[bold]{escape(event.device)}[/] " if event.device else ""
-        if isinstance(event, ev.LogLine) and not quiet and event.direction != "received":
-            marker = {"sent": ">", "received": "<", "info": "#"}[event.direction]
-            console.print(f"{who}[{STYLE[event.direction]}]{marker} {escape(event.text)}[/]",
-                          highlight=False)
-        elif isinstance(event, ev.ApprovalNeeded):
+        if isinstance(event, ev.LogLine):
+            marker = ">" if event.direction == "sent" else "#"
+            later(f"{who}[{STYLE[event.direction]}]{marker} {escape(event.text)}[/]")
+            return
+        if isinstance(event, ev.StepFinished):
+            colour = "green" if event.status == "completed" else "red" \
+                if event.status == "failed" else "dim"
+            later(f"{who}[{colour}]step {escape(event.step)}: {event.status}[/]"
+                  + (f" - {escape(event.error)}" if event.error else ""))
+            return
+        if isinstance(event, ev.DeviceStatusChanged):
+            if event.status not in ("running", "planned", "no_change"):
+                later(f"{who}{event.status}")
+            return
+        flush()  # what a person must see (approval, lock wait, canary) comes in order, now
+        if isinstance(event, ev.ApprovalNeeded):
             console.print(f"execution [bold]{event.execution_id}[/] awaits approval: "
                           f"nocdeck approve {event.execution_id} [--comment TEXT] | "
                           f"nocdeck reject {event.execution_id} --reason TEXT")
         elif isinstance(event, ev.LockWaiting):
             console.print(f"{who}waiting: being changed by {escape(event.holder)} (execution "
                           f"{event.holder_execution or '-'}, since {event.since:%H:%M:%S} UTC)")
-        elif isinstance(event, ev.StepFinished) and not quiet:
-            colour = "green" if event.status == "completed" else "red" \
-                if event.status == "failed" else "dim"
-            console.print(f"{who}[{colour}]step {escape(event.step)}: {event.status}[/]"
-                          + (f" - {escape(event.error)}" if event.error else ""))
-        elif isinstance(event, ev.DeviceStatusChanged) and event.status not in (
-                "running", "planned", "no_change") and not quiet:
-            console.print(f"{who}{event.status}")
         elif isinstance(event, ev.CanaryDone):
             console.print(f"canary done on {', '.join(event.devices)}: {event.failed} failed")
     return show

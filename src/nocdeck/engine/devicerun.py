@@ -24,6 +24,8 @@ from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import inverse, merge, preview
 from nocdeck.engine.locks import take_device
 from nocdeck.engine.notify import post_webhook
+from nocdeck.engine.pool import ProviderPool
+from nocdeck.engine.recorder import RecordWriter
 from nocdeck.engine.render import DeviceRendering, RenderedStep, step_applies, step_context
 from nocdeck.engine.runmodel import DeviceResult, RunOptions
 from nocdeck.engine.session import DeviceSession
@@ -32,6 +34,7 @@ from nocdeck.errors import NocdeckError, WorkFailed
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
+from nocdeck.store.executions import DeviceProgress
 from nocdeck.store.types import utcnow
 
 
@@ -50,6 +53,12 @@ class RunScope:
     holder: str
     approved_by: str | None
     sink: ev.EventSink
+    pool: ProviderPool | None = None
+    """The plan's open connections (and reads), when nothing waited since the plan."""
+    writer: RecordWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = RecordWriter(self.store)
 
 
 @dataclass
@@ -80,18 +89,33 @@ class DeviceRun:
         self.step_outputs: dict[str, Any] = {}
         self.mapped: dict[str, Any] = {}
         self.junos_unconfirmed = False
+        self.locked = False
+        """The device's lock is ours (given back with the final status)."""
+        self.pending = DeviceProgress(scope.execution_id, self.name)
+        """Writes not yet committed: committed together before the next action."""
+        self.session.before_action = self._flush
 
     # -- recording ---------------------------------------------------------------------
-    async def _device(self, **values: Any) -> None:
-        dialogue = self.session.take_dialogue()
-        await self.scope.store.update_device(self.scope.execution_id, self.name,
-                                             append_dialogue=dialogue or None, **values)
+    async def _flush(self) -> None:
+        """Commit the pending writes (with the dialogue so far) before the next action."""
+        self.pending.append_dialogue += self.session.take_dialogue()
+        progress, self.pending = self.pending, DeviceProgress(self.scope.execution_id,
+                                                              self.name)
+        await self.scope.writer.write(progress)
+
+    def _later(self, **values: Any) -> None:
+        self.pending.change.update(values)
         if "status" in values:
             self.scope.sink(ev.DeviceStatusChanged(execution_id=self.scope.execution_id,
                                                    device=self.name, status=values["status"]))
 
-    async def _step(self, order: int, step: WorkflowStep, status: str, **values: Any) -> None:
-        await self.scope.store.update_step(self.job.step_ids[order], status=status, **values)
+    async def _device(self, **values: Any) -> None:
+        self._later(**values)
+        await self._flush()
+
+    def _step(self, order: int, step: WorkflowStep, status: str, **values: Any) -> None:
+        """Record a step's status with the device's next commit (before its next action)."""
+        self.pending.steps.append((self.job.step_ids[order], {"status": status, **values}))
         if status == StepStatus.RUNNING:
             self.scope.sink(ev.StepStarted(execution_id=self.scope.execution_id,
                                            device=self.name, step=step.name,
@@ -104,28 +128,40 @@ class DeviceRun:
     # -- the device's run --------------------------------------------------------------
     async def run(self) -> DeviceResult:
         scope = self.scope
-        await self._device(status=DeviceStatus.RUNNING, started_at=utcnow())
+        planned = scope.pool.take(self.name, self.session.on_dialogue) if scope.pool else None
+        if planned is not None:
+            self.session.adopt(planned.provider)
+        self._later(status=DeviceStatus.RUNNING, started_at=utcnow())
         try:
-            await take_device(scope.store, self.name, holder=scope.holder,
-                              execution_id=scope.execution_id,
-                              lease_seconds=scope.options.lease_seconds, mode=scope.options.lock,
-                              wait_limit=scope.options.lock_timeout, sink=scope.sink)
+            stale = await take_device(
+                scope.store, self.name, holder=scope.holder, execution_id=scope.execution_id,
+                lease_seconds=scope.options.lease_seconds, mode=scope.options.lock,
+                wait_limit=scope.options.lock_timeout, sink=scope.sink, gate=scope.writer.gate,
+                backed_up_since=scope.pool.backed_up_since if planned and scope.pool else None)
         except NocdeckError as exc:
+            await self.session.close()
             return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
+        self.locked = True
         try:
-            return await self._locked()
+            return await self._locked(None if planned is None or stale else planned.running)
         finally:
             await self.session.close()
-            await scope.store.release_lock(self.name, holder=scope.holder,
-                                           execution_id=scope.execution_id)
+            if self.locked:
+                await scope.writer.exclusive(lambda: scope.store.release_lock(
+                    self.name, holder=scope.holder, execution_id=scope.execution_id))
 
-    async def _locked(self) -> DeviceResult:
+    async def _locked(self, planned: str | None) -> DeviceResult:
+        """The device's work once it is ours; `planned` is the running config the plan read
+        in this same session (nobody changed the device since), used as the backup."""
         scope = self.scope
         try:
-            self.before = await self.session.call(lambda p: p.get_running_config())
-            backup = await scope.store.save_backup(self.name, self.before, method="pre-change",
-                                                   execution_id=scope.execution_id)
-            await self._device(backup_before_id=backup.id)
+            if planned is None:
+                self.before = await self.session.call(lambda p: p.get_running_config())
+            else:
+                self.before = planned
+                self.session.note("backup: the running config read by the plan, in this "
+                                  "session (no run changed the device since)")
+            self.pending.backups["backup_before_id"] = (self.before, "pre-change")
         except NocdeckError as exc:
             return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
         self.running = self.before
@@ -133,10 +169,10 @@ class DeviceRun:
                               self.job.rendering.candidate).push)
         if not now:
             self.session.note("already in the intended state: nothing to push")
-            await self._skip_all(StepStatus.SKIPPED, 0)
+            self._skip_all(StepStatus.SKIPPED, 0)
             return await self._finish(DeviceStatus.NO_CHANGE, None)
         if now != self.job.approved_lines:
-            await self._skip_all(StepStatus.CANCELLED, 0)
+            self._skip_all(StepStatus.CANCELLED, 0)
             return await self._finish(DeviceStatus.FAILED, (
                 f"{self.name}: the running config changed since the plan was approved (it "
                 f"would now push {len(now)} lines, not the {len(self.job.approved_lines)} "
@@ -155,15 +191,18 @@ class DeviceRun:
         return await self._finish(DeviceStatus.FAILED, error)
 
     async def _finish(self, status: str, error: str | None, **values: Any) -> DeviceResult:
+        if self.locked:  # given back in the same transaction as the final status
+            self.pending.release_lock = self.scope.holder
+            self.locked = False
         await self._device(status=status, error=error, finished_at=utcnow(),
                            changed=bool(self.pushed), **values)
         return DeviceResult(self.name, status, bool(self.pushed), _masked(self.pushed), error)
 
-    async def _skip_all(self, status: str, after: int) -> None:
+    def _skip_all(self, status: str, after: int) -> None:
         for rendered_order in sorted(self.job.step_ids):
             if rendered_order > after:
-                await self.scope.store.update_step(self.job.step_ids[rendered_order],
-                                                   status=status)
+                self.pending.steps.append((self.job.step_ids[rendered_order],
+                                           {"status": status}))
 
     async def _steps(self) -> str | None:
         """Run every step in order; the error that stops the device, or None."""
@@ -177,32 +216,32 @@ class DeviceRun:
             context = step_context(self.device, scope.inputs, meta=scope.meta,
                                    outputs=self.mapped, steps=self.step_outputs)
             if skip_rest or not step_applies(scope.catalog, workflow, index, step, context):
-                await self._step(order, step, StepStatus.SKIPPED)
+                self._step(order, step, StepStatus.SKIPPED)
                 continue
-            await self._step(order, step, StepStatus.RUNNING)
+            self._step(order, step, StepStatus.RUNNING)
+            if step.step_type != "task":  # a task's first device action commits it
+                await self._flush()
             try:
                 outputs = await self._one(order, index, step, rendered.get(order), context)
             except NocdeckError as exc:
                 error = GLOBAL_REDACTOR.mask(str(exc))
                 if not error.startswith(self.name):
                     error = f"{self.name}: {error}"
-                await self._device()
-                await self._step(order, step, StepStatus.FAILED, error=error,
+                self._step(order, step, StepStatus.FAILED, error=error,
                                  attempts=max(1, self.session.attempts))
                 if step.on_failure == "continue":
                     continue
                 if step.on_failure == "skip_remaining":
                     skip_rest = True
                     continue
-                await self._skip_all(StepStatus.CANCELLED, order)
+                self._skip_all(StepStatus.CANCELLED, order)
                 return error
             self.step_outputs[step.name] = outputs
             for name, template in step.output_mapping.items():
                 self.mapped[name] = scope.catalog.evaluate(
                     "workflow", workflow.slug, template, {**context, "outputs": outputs},
                     "steps", index, "output_mapping", name)
-            await self._device()
-            await self._step(order, step, StepStatus.COMPLETED, outputs=outputs,
+            self._step(order, step, StepStatus.COMPLETED, outputs=outputs,
                              attempts=max(1, self.session.attempts))
             if isinstance(step.typed_config, ConditionStepConfig) and not outputs["result"]:
                 skip_rest = True
@@ -266,16 +305,26 @@ class DeviceRun:
         junos = platform == "juniper_junos"
         sent: list[str] = []
 
+        def intend(lines: Sequence[str]) -> None:
+            self.session.note(f"intent: push {len(lines)} lines (step {rendered.step.name!r}): "
+                              + " | ".join(_masked(lines)))
+
+        lines = preview(platform, self.running, rendered.lines).push
+        if lines:  # committed by the session before it touches the device
+            intend(lines)
+
         async def push(provider: Provider) -> None:
+            nonlocal lines
             if self.session.attempts > 1:  # re-read: never re-send what is already in place
                 self.running = await provider.get_running_config()
-            lines = preview(platform, self.running, rendered.lines).push
+                again = preview(platform, self.running, rendered.lines).push
+                if again != lines:
+                    lines = again
+                    if lines:
+                        intend(lines)
+                        await self._flush()
             if not lines:
                 return
-            shown = _masked(lines)
-            self.session.note(f"intent: push {len(lines)} lines (step {rendered.step.name!r}): "
-                              + " | ".join(shown))
-            await self._device()  # the intent is in the record before the first byte is sent
             await provider.push_config(
                 lines, save=workflow.save_config and not junos,
                 confirm_minutes=workflow.junos_commit_confirmed_minutes if junos else None)
@@ -286,7 +335,7 @@ class DeviceRun:
         if sent:
             self.pushed += sent
             self.junos_unconfirmed = self.junos_unconfirmed or junos
-            await self._device(pushed_lines=_masked(self.pushed), changed=True)
+            self._later(pushed_lines=_masked(self.pushed), changed=True)
         for number, check in enumerate(implementation.post_checks if implementation else []):
             where = scope.catalog.where("implementation", implementation.slug if implementation
                                         else "", "post_checks", number)
@@ -294,16 +343,15 @@ class DeviceRun:
         return {"pushed": len(sent)}
 
     async def _read_back(self) -> dict[str, Any]:
-        """Read the config back and store it; the device's link to it is written with the
-        device's final status (one transaction less per device: nothing happens between)."""
+        """Read the config back; it is stored (and linked) with the device's final status, in
+        one transaction: nothing happens on the device between."""
         try:
             after = await self.session.call(lambda p: p.get_running_config())
         except NocdeckError as exc:
             self.session.note(f"could not read the config back: {exc}")
             return {}
-        backup = await self.scope.store.save_backup(self.name, after, method="post-change",
-                                                    execution_id=self.scope.execution_id)
-        return {"backup_after_id": backup.id}
+        self.pending.backups["backup_after_id"] = (after, "post-change")
+        return {}
 
     async def _rollback(self, error: str) -> DeviceResult:
         platform = self.device.platform

@@ -33,20 +33,34 @@ class DeviceLocked(WorkFailed):
 
 async def take_device(store: Store, device: str, *, holder: str, execution_id: str,
                       lease_seconds: float, mode: LockMode, wait_limit: float,
-                      sink: ev.EventSink = ev.discard) -> None:
-    """Hold `device` for this run, waiting (`wait`) or not (`refuse`) for another holder."""
+                      sink: ev.EventSink = ev.discard, gate: asyncio.Lock | None = None,
+                      backed_up_since: int | None = None) -> bool:
+    """Hold `device` for this run, waiting (`wait`) or not (`refuse`) for another holder.
+
+    `gate`: taken around each store call (the run's writes take turns, see engine.recorder).
+    With `backed_up_since` (a backup id), True when a newer backup of the device exists once
+    it is held: another run changed it since the caller read it.
+    """
     started = time.monotonic()
     announced = False
+    gate = gate or asyncio.Lock()
     while True:
-        attempt = await store.acquire_lock(device, holder=holder, lease_seconds=lease_seconds,
-                                           execution_id=execution_id)
+        async with gate:
+            if backed_up_since is None:
+                attempt, stale = await store.acquire_lock(
+                    device, holder=holder, lease_seconds=lease_seconds,
+                    execution_id=execution_id), False
+            else:
+                attempt, stale = await store.acquire_lock_checked(
+                    device, holder=holder, lease_seconds=lease_seconds,
+                    execution_id=execution_id, backed_up_since=backed_up_since)
         if attempt.acquired:
             if attempt.taken_over is not None:
                 gone = attempt.taken_over
                 sink(ev.LogLine(execution_id=execution_id, device=device, direction="info",
                                 text=f"took over the lock of {gone.holder} (execution "
                                      f"{gone.execution_id or '-'}): its lease had run out"))
-            return
+            return stale
         if mode == "refuse":
             raise DeviceLocked(device, attempt.lock)
         waited = time.monotonic() - started

@@ -18,6 +18,7 @@ from nocdeck.catalog import Catalog, RenderMeta
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import PLATFORMS, preview
+from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.render import DeviceRendering, render_device
 from nocdeck.engine.targets import inputs_for_device, select_targets
 from nocdeck.errors import BadInput, NocdeckError
@@ -146,11 +147,13 @@ async def plan(
     settings: Settings,
     running: RunningConfigSource | None = None,
     sink: ev.EventSink = ev.discard,
+    pool: ProviderPool | None = None,
 ) -> PlanResult:
     """Plan `request` on every target and record it as an execution of kind `plan`.
 
     Raises BadInput (nothing read, nothing written) for a bad request; a device that cannot
-    be read is recorded as failed and the others are still planned.
+    be read is recorded as failed and the others are still planned. With `pool`, each
+    device's connection stays open in it for the run that follows (see engine.pool).
     """
     workflow = catalog.workflow(request.workflow)
     if not workflow.enabled:
@@ -177,6 +180,14 @@ async def plan(
         devices=[d.name for d in targets], ticket=request.ticket, reason=request.reason,
         owner=owner, lease_seconds=PLAN_LEASE_SECONDS)
     execution_id = record.id
+    if running is None and pool is not None:
+        pool.backed_up_since = await store.newest_backup_id()
+        kept = pool
+
+        async def running_kept(device: Device) -> str:
+            return await kept.read(device, sink, execution_id)
+
+        running = running_kept
     renewer = asyncio.create_task(_keep_lease(store, execution_id, owner))
     try:
         return await _plan_targets(store, record.id, workflow.slug, workflow.version,

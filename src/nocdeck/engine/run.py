@@ -22,6 +22,7 @@ from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.devicerun import DeviceJob, DeviceRun, RunScope
 from nocdeck.engine.plan import PlanRequest, PlanResult, plan
+from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.render import render_device
 from nocdeck.engine.runmodel import CancelToken, DeviceResult, RunOptions, RunRequest, RunResult
 from nocdeck.engine.targets import inputs_for_device
@@ -66,7 +67,8 @@ class PreparedRun:
 
 async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inventory,
                       store: Store, settings: Settings, sink: ev.EventSink = ev.discard,
-                      retry_of: str | None = None) -> PreparedRun:
+                      retry_of: str | None = None, pool: ProviderPool | None = None
+                      ) -> PreparedRun:
     """Plan the request and record the run (`pending`) with its devices, diffs and steps.
 
     A device that cannot be planned fails the request (WorkFailed) before any run exists.
@@ -74,7 +76,7 @@ async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inven
     result = await plan(PlanRequest(request.workflow, request.inputs, request.devices,
                                     request.filters, request.requested_by, request.ticket,
                                     request.reason), catalog=catalog, inventory=inventory,
-                        store=store, settings=settings, sink=sink)
+                        store=store, settings=settings, sink=sink, pool=pool)
     if result.failed:
         raise WorkFailed("could not plan " + "; ".join(f"{d.name}: {d.error}"
                                                      for d in result.failed))
@@ -122,9 +124,11 @@ async def submit_run(execution_id: str, *, catalog: Catalog, inventory: Inventor
                      store: Store, settings: Settings, sink: ev.EventSink = ev.discard,
                      wait: bool = True, cancel: CancelToken | None = None,
                      confirm_canary: Confirm | None = None,
-                     approval_timeout: float | None = None) -> RunResult:
+                     approval_timeout: float | None = None,
+                     pool: ProviderPool | None = None) -> RunResult:
     """Take a prepared run through the approval gate (waiting, unless `wait` is False) and
-    execute it in this process, unless another process claimed it first."""
+    execute it in this process, unless another process claimed it first. `pool`: the plan's
+    open connections, used only when no approval wait came between."""
     detail = await store.get_execution(execution_id)
     record = detail.execution
     workflow = catalog.workflow(record.workflow)
@@ -135,6 +139,7 @@ async def submit_run(execution_id: str, *, catalog: Catalog, inventory: Inventor
         return await result_of(store, execution_id)
     owner = process_owner(settings)
     if needs_approval(workflow):
+        pool = None  # connections kept across an approval wait would be stale, or gone
         await store.set_status(execution_id, ExecutionStatus.AWAITING_APPROVAL,
                                expected={ExecutionStatus.PENDING}, owner=owner,
                                lease_seconds=WAITER_LEASE if wait else 0)
@@ -151,7 +156,7 @@ async def submit_run(execution_id: str, *, catalog: Catalog, inventory: Inventor
         return await follow(store, execution_id)
     return await execute(execution_id, catalog=catalog, inventory=inventory, store=store,
                          settings=settings, sink=sink, cancel=cancel,
-                         confirm_canary=confirm_canary)
+                         confirm_canary=confirm_canary, pool=pool)
 
 
 async def _await_decision(store: Store, execution_id: str, limit: float | None) -> str:
@@ -241,8 +246,10 @@ def resolve_secret_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> dict
 async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, store: Store,
                   settings: Settings, sink: ev.EventSink = ev.discard,
                   cancel: CancelToken | None = None,
-                  confirm_canary: Confirm | None = None) -> RunResult:
-    """Execute a claimed run on its devices; the run must be `running` and ours."""
+                  confirm_canary: Confirm | None = None,
+                  pool: ProviderPool | None = None) -> RunResult:
+    """Execute a claimed run on its devices; the run must be `running` and ours. `pool`:
+    the plan's open connections, taken over device by device (see engine.pool)."""
     from nocdeck.engine.heartbeat import heartbeat
     from nocdeck.engine.schedule import change_devices
 
@@ -281,7 +288,8 @@ async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, 
     sink(ev.RunStarted(execution_id=execution_id, workflow=workflow.slug, kind="run",
                        devices=tuple(j.rendering.device.name for j in jobs)))
     scope = RunScope(store, catalog, workflow, settings, execution_id, inputs, meta, options,
-                     holder=settings.user, approved_by=record.approved_by, sink=sink)
+                     holder=settings.user, approved_by=record.approved_by, sink=sink,
+                     pool=pool)
     beat = asyncio.create_task(heartbeat(store, execution_id, process_owner(settings),
                                          settings.user, options.lease_seconds, cancel))
     try:
@@ -334,12 +342,22 @@ async def run(request: RunRequest, *, catalog: Catalog, inventory: Inventory, st
     from nocdeck.engine.recovery import recover_interrupted
 
     await recover_interrupted(store, inventory=inventory, settings=settings, sink=sink)
-    prepared = await prepare_run(request, catalog=catalog, inventory=inventory, store=store,
-                                 settings=settings, sink=sink, retry_of=retry_of)
-    if confirm is not None and prepared.changes and not await confirm(prepared):
-        await store.set_status(prepared.execution_id, ExecutionStatus.CANCELLED,
-                               expected={ExecutionStatus.PENDING}, error="not confirmed")
-        return await result_of(store, prepared.execution_id)
-    return await submit_run(prepared.execution_id, catalog=catalog, inventory=inventory,
-                            store=store, settings=settings, sink=sink, wait=wait, cancel=cancel,
-                            confirm_canary=confirm_canary, approval_timeout=approval_timeout)
+    # One connection per device: the plan's, kept for the execution when no approval waits
+    # between them (with one, the run may execute hours later, or in another process).
+    pool = None if needs_approval(catalog.workflow(request.workflow)) \
+        else ProviderPool(settings)
+    try:
+        prepared = await prepare_run(request, catalog=catalog, inventory=inventory,
+                                     store=store, settings=settings, sink=sink,
+                                     retry_of=retry_of, pool=pool)
+        if confirm is not None and prepared.changes and not await confirm(prepared):
+            await store.set_status(prepared.execution_id, ExecutionStatus.CANCELLED,
+                                   expected={ExecutionStatus.PENDING}, error="not confirmed")
+            return await result_of(store, prepared.execution_id)
+        return await submit_run(prepared.execution_id, catalog=catalog, inventory=inventory,
+                                store=store, settings=settings, sink=sink, wait=wait,
+                                cancel=cancel, confirm_canary=confirm_canary,
+                                approval_timeout=approval_timeout, pool=pool)
+    finally:
+        if pool is not None:
+            await pool.close()

@@ -37,8 +37,18 @@ class DeviceSession:
         self.dialogue: list[str] = []
         """Masked dialogue lines not yet written to the record."""
         self._provider: Provider | None = None
+        self._adopted = False
+        self.before_action: Callable[[], Awaitable[None]] | None = None
+        """Called before each use of the connection: commits the record's pending writes,
+        so the record is never behind the device."""
 
-    def _on_dialogue(self, line: DialogueLine) -> None:
+    def adopt(self, provider: Provider) -> None:
+        """Use a connection already open to the device (the plan's); when it turns out to
+        have been lost, the first reconnect is not counted against the retries."""
+        self._provider = provider
+        self._adopted = True
+
+    def on_dialogue(self, line: DialogueLine) -> None:
         marker = {"sent": ">", "received": "<", "info": "#"}[line.direction]
         self.dialogue.append(f"{marker} {line.text}")
         self.sink(ev.LogLine(execution_id=self.execution_id, device=line.device,
@@ -58,7 +68,7 @@ class DeviceSession:
 
     async def provider(self) -> Provider:
         if self._provider is None:
-            provider = provider_for(self.device, self.settings, on_dialogue=self._on_dialogue,
+            provider = provider_for(self.device, self.settings, on_dialogue=self.on_dialogue,
                                     redactor=GLOBAL_REDACTOR)
             await provider.connect()
             self._provider = provider
@@ -75,10 +85,16 @@ class DeviceSession:
         self.attempts = 0
         while True:
             self.attempts += 1
+            if self.before_action is not None:
+                await self.before_action()
+            adopted, self._adopted = self._adopted, False
             try:
                 return await work(await self.provider())
             except TRANSIENT_ERRORS as exc:
                 await self.close()
+                if adopted:
+                    self.note(f"{exc.detail}: the plan's connection was lost; reconnecting")
+                    continue
                 if self.attempts > self.retries:
                     raise
                 delay = self.backoff * 2 ** (self.attempts - 1)

@@ -23,7 +23,24 @@ def backup_record(row: Backup) -> BackupRecord:
                         execution_id=row.execution_id)
 
 
+def backup_row(device: str, config: str, *, method: str,
+               facts: Mapping[str, Any] | None = None, execution_id: str | None = None,
+               taken_at: dt.datetime | None = None, backup_type: str = "config") -> Backup:
+    """A new backup row, masked; its sha256 is of the masked text that is kept."""
+    masked = mask_text(config)
+    return Backup(device=device, backup_type=backup_type, config=masked, method=method,
+                  taken_at=taken_at or utcnow(), facts=dict(facts or {}),
+                  execution_id=execution_id, validated=False, restore_count=0,
+                  sha256=hashlib.sha256(masked.encode()).hexdigest())
+
+
 class BackupsMixin(StoreBase):
+    async def newest_backup_id(self) -> int:
+        """The id of the newest backup of any device (0: none yet): a mark to ask later
+        whether a device was backed up (so possibly changed by a run) since."""
+        async with self._reading() as session:
+            return int(await session.scalar(select(func.max(Backup.id))) or 0)
+
     async def save_backup(
         self,
         device: str,
@@ -36,11 +53,8 @@ class BackupsMixin(StoreBase):
         backup_type: str = "config",
     ) -> BackupRecord:
         """Store a configuration; its sha256 is of the masked text that is kept."""
-        masked = mask_text(config)
-        row = Backup(device=device, backup_type=backup_type, config=masked, method=method,
-                     taken_at=taken_at or utcnow(), facts=dict(facts or {}),
-                     execution_id=execution_id, validated=False, restore_count=0,
-                     sha256=hashlib.sha256(masked.encode()).hexdigest())
+        row = backup_row(device, config, method=method, facts=facts,
+                         execution_id=execution_id, taken_at=taken_at, backup_type=backup_type)
         async with self._writing() as session:
             session.add(row)
             await session.flush()

@@ -8,21 +8,23 @@ two processes that approve the same run at once cannot both start it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nocdeck.errors import StoreError
 from nocdeck.redaction import GLOBAL_REDACTOR, MASK_CHAR
+from nocdeck.store.backups import backup_row
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
 from nocdeck.store.history import execution_record
 from nocdeck.store.ids import new_id
-from nocdeck.store.models import Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.models import DeviceLock, Execution, ExecutionDevice, ExecutionStep
 from nocdeck.store.records import (
     FINISHED_STATUSES,
     DeviceChange,
@@ -89,7 +91,98 @@ def _device_values(change: DeviceChange) -> dict[str, Any]:
     return values
 
 
+def _step_values(*, status: str | None = None, implementation: str | None = None,
+                 rendered_content: str | None = None, inputs: Mapping[str, Any] | None = None,
+                 outputs: Mapping[str, Any] | None = None, error: str | None = None,
+                 attempts: int | None = None) -> dict[str, Any]:
+    now = utcnow()
+    values: dict[str, Any] = {
+        key: value for key, value in (
+            ("status", status and _check(status, StepStatus, "step status")),
+            ("implementation", implementation), ("rendered_content", rendered_content),
+            ("inputs", None if inputs is None else dict(inputs)),
+            ("outputs", None if outputs is None else dict(outputs)),
+            ("error", error), ("attempts", attempts),
+        ) if value is not None}
+    if status == StepStatus.RUNNING:
+        values["started_at"] = func.coalesce(ExecutionStep.started_at, now)
+    elif status is not None and status != StepStatus.PENDING:
+        values["finished_at"] = now
+    return values
+
+
+@dataclass
+class DeviceProgress:
+    """One device's back-to-back writes (status, steps, dialogue, backups, lock), committed
+    together: one transaction instead of one per write."""
+
+    execution_id: str
+    device: str
+    change: dict[str, Any] = field(default_factory=dict)
+    """`update_device` keyword values."""
+    append_dialogue: str = ""
+    steps: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """(step id, `update_step` keyword values), in order."""
+    backups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Link column (`backup_before_id` / `backup_after_id`) -> (config, method)."""
+    release_lock: str | None = None
+    """The holder whose lock on the device (this execution's, this process's) is given back."""
+
+    def __bool__(self) -> bool:
+        return bool(self.change or self.append_dialogue or self.steps or self.backups
+                    or self.release_lock)
+
+
 class ExecutionsMixin(EventsMixin, StoreBase):
+    async def record_progress(self, batch: Sequence[DeviceProgress]) -> list[StoreError | None]:
+        """Commit many devices' progress in one transaction (group commit). When that
+        transaction fails, each device's writes are tried alone, so a bad write fails only
+        its own device: the answer has, per item, None (committed) or its StoreError."""
+        if not batch:
+            return []
+        try:
+            async with self._writing() as session:
+                for item in batch:
+                    await self._progress(session, item)
+            return [None] * len(batch)
+        except (StoreError, IntegrityError, ValueError) as exc:
+            if len(batch) == 1:
+                return [exc if isinstance(exc, StoreError) else StoreError(
+                    f"store at {self.url}: {exc}")]
+        results: list[StoreError | None] = []
+        for item in batch:
+            results += await self.record_progress([item])
+        return results
+
+    async def _progress(self, session: AsyncSession, item: DeviceProgress) -> None:
+        change = dict(item.change)
+        for link, (config, method) in item.backups.items():
+            row = backup_row(item.device, config, method=method,
+                             execution_id=item.execution_id)
+            session.add(row)
+            await session.flush()
+            change[link] = row.id
+        table = cast(Table, ExecutionDevice.__table__)
+        values: dict[str, Any] = _device_values(DeviceChange(item.device, **change))
+        if item.append_dialogue:
+            values["dialogue"] = func.coalesce(table.c.dialogue, "") + bindparam(
+                "_text", item.append_dialogue, type_=table.c.dialogue.type)
+        if values:
+            result = await session.execute(update(table).where(
+                table.c.execution_id == item.execution_id,
+                table.c.device == item.device).values(values))
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise StoreError(f"execution {item.execution_id} has no device "
+                                 f"{item.device!r} in store at {self.url}")
+        for step_id, step in item.steps:
+            await session.execute(update(ExecutionStep).where(ExecutionStep.id == step_id)
+                                  .values(_step_values(**step)))
+        if item.release_lock is not None:
+            await session.execute(delete(DeviceLock).where(
+                DeviceLock.device == item.device, DeviceLock.holder == item.release_lock,
+                DeviceLock.pid == os.getpid(), DeviceLock.execution_id == item.execution_id))
+
+
     async def create_execution(
         self,
         *,
@@ -327,19 +420,9 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         attempts: int | None = None,
     ) -> None:
         """Record a step's progress; start and finish times follow from its status."""
-        now = utcnow()
-        values: dict[str, Any] = {
-            key: value for key, value in (
-                ("status", status and _check(status, StepStatus, "step status")),
-                ("implementation", implementation), ("rendered_content", rendered_content),
-                ("inputs", None if inputs is None else dict(inputs)),
-                ("outputs", None if outputs is None else dict(outputs)),
-                ("error", error), ("attempts", attempts),
-            ) if value is not None}
-        if status == StepStatus.RUNNING:
-            values["started_at"] = func.coalesce(ExecutionStep.started_at, now)
-        elif status is not None and status != StepStatus.PENDING:
-            values["finished_at"] = now
+        values = _step_values(status=status, implementation=implementation,
+                              rendered_content=rendered_content, inputs=inputs,
+                              outputs=outputs, error=error, attempts=attempts)
         if not values:
             return
         async with self._writing() as session:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
-from nocdeck.store.models import DeviceLock, Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.models import Backup, DeviceLock, Execution, ExecutionDevice, ExecutionStep
 from nocdeck.store.records import (
     DeviceLockRecord,
     DeviceStatus,
@@ -75,6 +75,22 @@ class LeasesMixin(EventsMixin, StoreBase):
             except IntegrityError:
                 continue  # another process inserted the lock between our read and insert
         raise AssertionError("unreachable: a lock row either exists or can be inserted")
+
+    async def acquire_lock_checked(self, device: str, *, holder: str, lease_seconds: float,
+                                   execution_id: str | None, backed_up_since: int
+                                   ) -> tuple[LockAttempt, bool]:
+        """`acquire_lock`, and whether a backup of the device newer than `backed_up_since`
+        exists (another run locked and changed it since a config was read from it): a run
+        that reads a device before it locks it knows, once it holds it, if that read is stale.
+        """
+        attempt = await self.acquire_lock(device, holder=holder, lease_seconds=lease_seconds,
+                                          execution_id=execution_id)
+        if not attempt.acquired:
+            return attempt, False
+        async with self._reading() as session:
+            newer = await session.scalar(select(Backup.id).where(
+                Backup.device == device, Backup.id > backed_up_since).limit(1))
+        return attempt, newer is not None
 
     async def renew_locks(self, *, holder: str, lease_seconds: float,
                           execution_id: str | None = None, pid: int | None = None) -> int:
