@@ -104,3 +104,27 @@ async def test_a_secret_line_split_across_two_turns_of_the_output_batching_is_ma
     text = session_text(store_url)
     assert "SplitTurnCanary9" not in text
     assert "snmp-server community " + "*" * 16 + " RO" in text
+
+
+async def test_the_markers_of_one_block_are_one_row_and_read_back_one_per_redaction(
+        store: Store, store_url: str) -> None:
+    recorder = SessionRecorder(store, device="r6", user="ann", redactor=Redactor())
+    session_id = await recorder.start(80, 24)
+    recorder.output("snmp-server community RowCanaryA RO\r\nenable secret 5 RowCanaryB\r\n"
+                    " key 7 RowCanaryC\r\nr6#")
+    await recorder.finish(exit_status=0, complete=True, status="complete")
+    events = [e async for batch in store.session_events(session_id) for e in batch]
+    assert [e.data for e in events if e.kind == "m"] == [MARK_OUTPUT] * 3
+    assert sql_rows(store_url, "SELECT count(*) FROM session_events WHERE kind = 'm'") == [(1,)]
+    assert "RowCanary" not in session_text(store_url)
+    [summary] = await store.list_sessions("r6")
+    assert summary.redaction_count == 3
+
+
+async def test_a_marker_row_from_another_writer_cannot_smuggle_a_secret(
+        store: Store, store_url: str) -> None:
+    session_id = await new_session(store)
+    await store.append_session(session_id, [SessionEvent(
+        0, 0.0, "m", f"{MARK_OUTPUT}\nenable secret 5 SmuggledCanary6")],
+        redaction_count=0, seen_at=utcnow())
+    assert "SmuggledCanary6" not in session_text(store_url)

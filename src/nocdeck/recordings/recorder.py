@@ -18,7 +18,12 @@ from collections.abc import Callable
 from nocdeck.errors import StoreError
 from nocdeck.recordings.commands import CommandLog
 from nocdeck.redaction import Masked, Redactor, TerminalRedactor
-from nocdeck.store.sessions import SessionCommand, SessionEvent, SessionsMixin
+from nocdeck.store.sessions import (
+    MARKER_SEPARATOR,
+    SessionCommand,
+    SessionEvent,
+    SessionsMixin,
+)
 from nocdeck.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -134,8 +139,8 @@ class SessionRecorder:
                 self.commands.output(masked.text)
             if kind == "o" or self.record_input:
                 self._event(kind, masked.text)
-        for label in masked.markers:
-            self._event("m", label)
+        if masked.markers:
+            self._event("m", MARKER_SEPARATOR.join(masked.markers))
 
     def _event(self, kind: str, data: str) -> None:
         if self.failure is not None:
@@ -189,6 +194,7 @@ class SessionRecorder:
 
     def _password_marks(self, events: list[SessionEvent]) -> int:
         """Password inputs dropped so far: they count as redactions too."""
-        self._password_count += sum(1 for e in events
-                                    if e.kind == "m" and e.data.startswith("masked: input"))
+        self._password_count += sum(
+            label.startswith("masked: input") for e in events if e.kind == "m"
+            for label in e.data.split(MARKER_SEPARATOR))
         return self._password_count
