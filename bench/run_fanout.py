@@ -157,9 +157,15 @@ def run_baseline(records: list[dict[str, Any]], lines: dict[str, list[str]]) -> 
 
 
 # -- nocdeck run, and what its store says afterwards --------------------------------------------
+PROFILE: str | None = None
+"""--profile FILE: the nocdeck child runs under cProfile, its stats written to FILE."""
+
+
 def nocdeck_command(store_url: str, inventory: Path, concurrency: int, timings: Path
                     ) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "--child", str(timings), "--",
+    profiler = ["-m", "cProfile", "-o", PROFILE] if PROFILE else []
+    return [sys.executable, *profiler, str(Path(__file__).resolve()), "--child", str(timings),
+            "--",
             "--store", store_url, "--catalog", str(CATALOG), "--inventory", str(inventory),
             "run", WORKFLOW, "--input", f"label={LABEL}", "--device", "r*", "--yes",
             "--concurrency", str(concurrency)]
@@ -324,12 +330,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true",
                         help="also run nocdeck on PostgreSQL (127.0.0.1:5432)")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the nocdeck child under cProfile (stats to FILE; slower)")
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="only the nocdeck phases (to profile; no verdict)")
     args = parser.parse_args(argv)
+    global PROFILE
+    PROFILE = args.profile
     if args.devices < 1 or args.rounds < 1 or args.concurrency < 1:
         parser.error("--devices, --rounds and --concurrency must be at least 1")
     from _lab_process import machine_note
 
-    phases = ["baseline", "sqlite"] + (["postgres"] if args.postgres else [])
+    phases = ([] if args.skip_baseline else ["baseline"]) + ["sqlite"] \
+        + (["postgres"] if args.postgres else [])
     pg_name = f"nocdeck_bench_{os.getpid()}"
     pg_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{pg_name}"
     results: list[Result] = []

@@ -40,14 +40,22 @@ def live_printer(console: Console, *, quiet: bool) -> ev.EventSink:
     """
     pending: list[str] = []
     scheduled = False
+    styled = console.is_terminal  # to a file or pipe: plain lines, no Rich rendering at all
 
     def flush() -> None:
         nonlocal scheduled
         scheduled = False
-        if pending:
-            text = "\n".join(pending)
-            pending.clear()
-            console.print(text, highlight=False)
+        if not pending:
+            return
+        if styled:
+            console.print("\n".join(pending), highlight=False)
+        else:
+            console.file.write("".join(f"{line}\n" for line in pending))
+            console.file.flush()
+        pending.clear()
+
+    def mark(style: str, text: str) -> str:
+        return f"[{style}]{text}[/]" if styled else text
 
     def later(line: str) -> None:
         nonlocal scheduled
@@ -67,21 +75,24 @@ def live_printer(console: Console, *, quiet: bool) -> ev.EventSink:
                 return
         elif quiet and kind in (ev.StepFinished, ev.DeviceStatusChanged):
             return
-        who = f"[bold]{escape(event.device)}[/] " if event.device else ""
+        if isinstance(event, ev.LogLine | ev.StepFinished | ev.DeviceStatusChanged):
+            text = escape if styled else str
+            who = f"{mark('bold', text(event.device))} " if event.device else ""
         if isinstance(event, ev.LogLine):
             marker = ">" if event.direction == "sent" else "#"
-            later(f"{who}[{STYLE[event.direction]}]{marker} {escape(event.text)}[/]")
+            later(f"{who}{mark(STYLE[event.direction], f'{marker} {text(event.text)}')}")
             return
         if isinstance(event, ev.StepFinished):
             colour = "green" if event.status == "completed" else "red" \
                 if event.status == "failed" else "dim"
-            later(f"{who}[{colour}]step {escape(event.step)}: {event.status}[/]"
-                  + (f" - {escape(event.error)}" if event.error else ""))
+            later(f"{who}{mark(colour, f'step {text(event.step)}: {event.status}')}"
+                  + (f" - {text(event.error)}" if event.error else ""))
             return
         if isinstance(event, ev.DeviceStatusChanged):
             if event.status not in ("running", "planned", "no_change"):
                 later(f"{who}{event.status}")
             return
+        who = f"[bold]{escape(event.device)}[/] " if event.device else ""
         flush()  # what a person must see (approval, lock wait, canary) comes in order, now
         if isinstance(event, ev.ApprovalNeeded):
             console.print(f"execution [bold]{event.execution_id}[/] awaits approval: "
