@@ -112,9 +112,10 @@ class RssWatch:
         return self.peak - self.start
 
 
-async def plain(port: int, total: int, devnull: int) -> tuple[float, float]:
+async def plain(port: int, total: int, devnull: int) -> tuple[float, float, float]:
     watch = RssWatch()
     started = time.perf_counter()
+    cpu = time.process_time()
     async with asyncssh.connect("127.0.0.1", port, username="admin", password="x",
                                 known_hosts=None, config=None) as conn:
         process = await conn.create_process(term_type="xterm", term_size=SIZE, encoding=None)
@@ -126,14 +127,15 @@ async def plain(port: int, total: int, devnull: int) -> tuple[float, float]:
         await process.wait_closed()
     elapsed = time.perf_counter() - started
     assert received >= total
-    return elapsed, watch.stop()
+    return elapsed, watch.stop(), time.process_time() - cpu
 
 
 async def recorded(device: Device, store: Store, devnull: int, settings: Settings
-                   ) -> tuple[float, float, str]:
+                   ) -> tuple[float, float, float]:
     keys_read, keys_write = os.pipe()
     watch = RssWatch()
     started = time.perf_counter()
+    cpu = time.process_time()
     os.write(keys_write, b"show tech-support\rexit\r")
     result = await run_interactive_session(device, settings, store, stdin_fd=keys_read,
                                            stdout_fd=devnull, term_size=SIZE)
@@ -141,7 +143,7 @@ async def recorded(device: Device, store: Store, devnull: int, settings: Setting
     os.close(keys_read)
     os.close(keys_write)
     assert result.complete and result.exit_status == 0, result
-    return elapsed, watch.stop(), result.session_id
+    return elapsed, watch.stop(), time.process_time() - cpu
 
 
 async def echo_latency_plain(port: int, keys: int) -> list[float]:
@@ -256,6 +258,10 @@ async def run_bench(port: int, device: Device, url: str, total: int, keys: int) 
           f"peak RSS +{max(r[1] for r in runs_recorded):.1f} MB")
     print(f"throughput cost:  {100 * (recorded_s - plain_s) / plain_s:5.1f} % "
           "(budget < 15 %)")
+    plain_cpu = min(r[2] for r in runs_plain)
+    recorded_cpu = min(r[2] for r in runs_recorded)
+    print(f"CPU time (all threads, the in-process device included): plain {plain_cpu:.2f} s, "
+          f"recorded {recorded_cpu:.2f} s, +{100 * (recorded_cpu - plain_cpu) / plain_cpu:.0f} %")
     lat_plain = await echo_latency_plain(port, keys)
     lat_recorded = await echo_latency_recorded(device, store, settings, keys)
     added = (statistics.median(lat_recorded) - statistics.median(lat_plain)) * 1000
