@@ -50,6 +50,10 @@ def load_fixtures(client: NautobotClient) -> None:
     hq1 = client.find("/api/dcim/devices/", name="sw-hq-1")
     assert hq1 is not None
     client.update("/api/dcim/devices/", hq1["id"], {"tenant": tenant["id"]}, what="tenant")
+    blue = client.create("/api/ipam/vrfs/", {"name": "BLUE", "rd": "65000:1",
+                                             "namespace": "Global"}, what="VRF BLUE")
+    client.create("/api/ipam/vrf-device-assignments/", {"vrf": blue["id"], "device": hq1["id"]},
+                  what="VRF BLUE on sw-hq-1")
     hq = writer.location("hq")
     client.create("/api/ipam/prefixes/", {
         "prefix": "10.1.10.0/24", "status": writer.status(), "namespace": "Global",

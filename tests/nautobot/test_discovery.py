@@ -125,3 +125,14 @@ def test_discover_with_a_token_in_clear_touches_no_device(
     assert "NOCDECK_NAUTOBOT_TOKEN: nautobot_token must be a credential reference " \
         "'cred:NAME'" in result.stderr
     assert "0123456789abcdef" not in result.stderr
+
+
+def test_show_version_of_an_unknown_platform_is_named() -> None:
+    from nocdeck.inventory.nautobot.probe import ProbeFailed, identify
+
+    assert identify("Cisco IOS Software, C2960X Software, Version 15.2(7)E8, RELEASE\n"
+                    "cisco WS-C2960X-48TS-L (APM86XXX) processor\n")[:3] == (
+        "cisco_ios", "Cisco", "15.2(7)E8")
+    with pytest.raises(ProbeFailed, match=r"does not name a platform nocdeck knows .* "
+                                          r"'HPE Comware Software, Version 7.1.070'"):
+        identify("\nHPE Comware Software, Version 7.1.070\n")

@@ -28,7 +28,7 @@ from nocdeck.inventory.nautobot import (
     load_nautobot_inventory,
 )
 from nocdeck.inventory.nautobot.loader import fetch
-from tests.nautobot.conftest import RunningNautobot
+from tests.nautobot.conftest import RunningNautobot, run_cli
 from tests.nautobot.data import UNMANAGEABLE
 
 
@@ -58,6 +58,7 @@ def test_devices_come_with_everything_the_templates_use(token_vault: dict[str, s
     assert ports["GigabitEthernet1/0/4"].enabled is False
     assert [(v.id, v.name) for v in sw.vlans] == [(10, "users"), (20, "voice")]
     assert [(p.prefix, p.vlan) for p in sw.prefixes] == [("10.1.10.0/24", 10)]
+    assert [(v.name, v.rd) for v in sw.vrfs] == [("BLUE", "65000:1")]
     context = sw.context()
     assert context["device"]["platform"] == "cisco_ios"
     assert context["interfaces"][0]["access_vlan"] == 10
@@ -163,3 +164,16 @@ def test_an_old_nautobot_is_refused(other_server: http.server.HTTPServer) -> Non
     with NautobotClient(url, "x" * 40) as client, pytest.raises(NautobotError) as caught:
         fetch(client)
     assert "is version 1.3; nocdeck needs 2.0 or later" in str(caught.value)
+
+
+def test_nautobot_status_on_the_command_line(nautobot_env: dict[str, str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = run_cli("--inventory", "nautobot", "nautobot", "status")
+    assert shown.exit_code == 0, shown.stderr
+    first, *rest = shown.stdout.splitlines()
+    assert first.startswith(f"Nautobot {nautobot_env['NOCDECK_NAUTOBOT_URL']} (v2.4): ")
+    assert "not manageable: device no-platform-1: has no platform" in rest
+    monkeypatch.setenv("NOCDECK_NAUTOBOT_URL", f"http://127.0.0.1:{_free_port()}")
+    down = run_cli("--inventory", "nautobot", "nautobot", "status")
+    assert down.exit_code == 2 and "is unreachable" in down.stderr
+    assert "Traceback" not in down.stderr and down.stdout == ""
