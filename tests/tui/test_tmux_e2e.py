@@ -34,7 +34,7 @@ class Tmux:
     def keys(self, *keys: str) -> None:
         for key in keys:
             self.run("send-keys", "-t", "nocdeck", key)
-            time.sleep(0.05)
+            time.sleep(0.15)
 
     def type(self, text: str) -> None:
         self.run("send-keys", "-t", "nocdeck", "-l", text)
@@ -68,13 +68,11 @@ def tmux(isolated_home: Path) -> Iterator[Tmux]:
 
 def test_describe_an_interface_in_the_real_app(tmux: Tmux) -> None:
     tmux.wait_for("workflows ·")
-    for _ in range(3):  # the very first key can arrive while the terminal is being probed
-        tmux.keys("/")
-        tmux.type("descr")
-        time.sleep(0.3)
-        if "▊  descr" in tmux.screen():
-            break
-        tmux.keys("Escape")
+    time.sleep(1.0)  # keys sent while the terminal is still being probed can be lost
+    tmux.keys("/")
+    time.sleep(0.3)
+    tmux.type("descr")
+    tmux.wait_for("▊  descr ")
     tmux.keys("Enter")
     tmux.wait_for("Set interface description")
     tmux.keys("Enter")
@@ -83,10 +81,11 @@ def test_describe_an_interface_in_the_real_app(tmux: Tmux) -> None:
     tmux.keys("Tab")
     tmux.wait_for("pick one of r1's")
     tmux.keys("Enter", "Down", "Down", "Enter", "Tab")
+    time.sleep(0.3)
     tmux.type("tmux e2e probe")
     tmux.keys("C-s")
     tmux.wait_for("Lines to push to r1", timeout=30)
-    assert "tmux e2e probe" in tmux.screen()
+    tmux.wait_for("tmux e2e probe", timeout=10)
     tmux.keys("C-s")
     shown = tmux.wait_for("completed ·", timeout=40)
     assert "Traceback" not in shown

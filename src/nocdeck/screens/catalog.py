@@ -28,6 +28,8 @@ class CatalogScreen(Screen[None]):
     """Pick a workflow; Enter opens its request form."""
 
     CSS_PATH = "catalog.tcss"
+    AUTO_FOCUS = "#catalog-list"
+    """Focus starts on the list, so `/` and the arrows work at once."""
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="catalog.filter"),
         Binding("enter", "open", "Open form", id="catalog.open", show=True),
