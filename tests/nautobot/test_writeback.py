@@ -17,11 +17,12 @@ import pytest
 from nocdeck.catalog import RenderMeta, load_catalog
 from nocdeck.config import Settings, load_settings
 from nocdeck.engine.configtext import preview
-from nocdeck.engine.render import render_device, step_applies, step_context, step_inputs
+from nocdeck.engine.render import render_device
 from nocdeck.errors import ChangeRejected, InputError
 from nocdeck.inventory.models import Device
 from nocdeck.inventory.nautobot import NautobotClient, NautobotError, load_nautobot_inventory
 from nocdeck.inventory.nautobot.actions import ActionResult, apply_action, revert_action
+from nocdeck.inventory.nautobot.steps import apply_nautobot_steps, render_nautobot_steps
 from nocdeck.inventory.nautobot.sync import NautobotWriter
 from nocdeck.inventory.nautobot.writeback import refresh_device, revert_all
 from nocdeck.lab import LabSpec, LabThread
@@ -50,22 +51,14 @@ def _settings(vault: dict[str, str]) -> Settings:
 
 def _apply_nautobot_steps(settings: Settings, device: Device, inputs: dict[str, Any],
                           client: NautobotClient) -> list[ActionResult]:
-    """What the runner does for the workflow's api_call / graphql_query task steps."""
+    """What the runner does first for a "Nautobot first" workflow."""
     catalog = load_catalog(settings)
     workflow = catalog.workflow(WORKFLOW)
-    context = step_context(device, inputs, meta=RenderMeta())
-    results = []
-    for index, step in enumerate(workflow.steps):
-        if step.task is None or not step_applies(catalog, workflow, index, step, context):
-            continue
-        impl = catalog.resolve(step.task, device)
-        if impl.implementation_type not in ("api_call", "graphql_query"):
-            continue
-        task_inputs = step_inputs(catalog, workflow, index, step, context, inputs)
-        rendering = catalog.render(impl, device, task_inputs, meta=RenderMeta())
-        results.append(apply_action(rendering.text, client, kind=impl.implementation_type,
-                                    where=f"workflow {WORKFLOW} step {step.name!r}"))
-    return results
+    planned = render_nautobot_steps(catalog, workflow, device, inputs, meta=RenderMeta())
+    assert [(p.step.name, p.action["lookup"]) for p in planned] == [
+        ("Set the access VLAN in Nautobot",
+         {"device": device.name, "name": inputs["interface"]})]
+    return apply_nautobot_steps(catalog, workflow, device, inputs, client, meta=RenderMeta())
 
 
 async def _push(device: Device, settings: Settings, lines: list[str]) -> tuple[str, list[str]]:
@@ -162,3 +155,18 @@ def test_bad_actions_are_named(client: NautobotClient) -> None:
     answer = apply_action({"query": "query { devices(name: [\"sw-hq-1\"]) { name } }"}, client,
                           kind="graphql_query")
     assert answer.data == {"devices": [{"name": "sw-hq-1"}]} and not answer.revertible
+
+
+def test_a_refused_nautobot_step_changes_nothing(
+        lab_factory: Callable[[LabSpec], LabThread], client: NautobotClient,
+        token_vault: dict[str, str]) -> None:
+    _lab, _device, port, old_vlan, _new = _lab_switch(lab_factory, client, "wb-novlan")
+    settings = _settings(token_vault)
+    device = load_nautobot_inventory(settings).get("wb-novlan")
+    assert device is not None
+    catalog = load_catalog(settings)
+    with pytest.raises(NautobotError, match=r"update interface wb-novlan .*untagged_vlan"):
+        apply_nautobot_steps(catalog, catalog.workflow(WORKFLOW), device,
+                             {"device": "wb-novlan", "interface": port, "vlan": 3999}, client,
+                             meta=RenderMeta())
+    assert _nautobot_port(client, "wb-novlan", port) == ("access", old_vlan)
