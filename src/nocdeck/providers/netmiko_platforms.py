@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from nocdeck.providers.cli_dialect import dialect_for
 
 
-
 def _unanchored(platform: str) -> str:
     """The platform's rejected-line pattern (one definition, in cli_dialect), without its
     line-start anchor: netmiko searches a whole reply, and the match runs to the line end."""
