@@ -7,11 +7,13 @@ field), correct it, preview, push, approve it, then the push completes, history 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import DataTable, Input, Static
 
 from nocdeck.app import create_app
-from nocdeck.config import Settings
+from nocdeck.config import Settings, load_settings
 from nocdeck.screens.approvals import ApprovalsScreen, DecisionScreen
 from nocdeck.screens.catalog import CatalogScreen
 from nocdeck.screens.devices import DevicesScreen
@@ -28,10 +30,17 @@ def text(widget: Static) -> str:
     return str(widget.render())
 
 
-async def test_add_vlan_from_catalog_to_history(lab_settings: Settings,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NOCDECK_ALLOW_SELF_APPROVAL", "1")
-    app = create_app(lab_settings)
+def self_approving(settings: Settings, tmp_path: Path) -> Settings:
+    """The lab settings, read back from a config file that allows self-approval."""
+    config = tmp_path / "nocdeck.toml"
+    config.write_text(f'lab = true\nlab_devices = {settings.lab_devices}\n'
+                      f'store_url = "{settings.store_url}"\nuser = "{settings.user}"\n'
+                      f'allow_self_approval = true\n')
+    return load_settings(config_file=str(config), env={})
+
+
+async def test_add_vlan_from_catalog_to_history(lab_settings: Settings, tmp_path: Path) -> None:
+    app = create_app(self_approving(lab_settings, tmp_path))
     async with app.run_test(size=(160, 48)) as pilot:
         catalog = app.screen
         assert isinstance(catalog, CatalogScreen)

@@ -2,12 +2,12 @@
 
 An approval moves the run to `pending`; the requester's process (still waiting, polling
 the store) executes it. When nobody waits any more, this process executes it, as
-`nocdeck approve` does. Self-approval is off unless NOCDECK_ALLOW_SELF_APPROVAL=1.
+`nocdeck approve` does. Self-approval is off unless the settings allow it
+(`allow_self_approval` in the config file, or NOCDECK_ALLOW_SELF_APPROVAL=1).
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -22,9 +22,6 @@ from nocdeck.screens.execution import describe_execution
 if TYPE_CHECKING:
     from nocdeck.screens.backend import Backend
     from nocdeck.store import ExecutionRecord
-
-SELF_APPROVAL_ENV = "NOCDECK_ALLOW_SELF_APPROVAL"
-
 
 class ApprovalsScreen(Screen[None]):
     CSS_PATH = "approvals.tcss"
@@ -141,7 +138,7 @@ class DecisionScreen(Screen[None]):
         comment = self.query_one("#decision-comment", Input).value.strip()
         settings = self.backend.settings
         execution_id = self.execution_id
-        allow_self = os.environ.get(SELF_APPROVAL_ENV, "") in ("1", "true", "yes")
+        allow_self = settings.allow_self_approval
 
         async def go(ws: object) -> str:
             from nocdeck.workspace import Workspace
