@@ -102,13 +102,15 @@ def list_catalog(state: CliState, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
+    slug_width = max((len(item["slug"]) for key in ("workflows", "tasks")
+                      for item in data[key]), default=24)
     click.echo("WORKFLOWS")
     for wf in data["workflows"]:
         approval = "approval" if wf["approval_required"] else "-"
-        click.echo(f"  {wf['slug']:<24} {wf['version']:<8} {approval:<9} {wf['category']:<12} "
-                   f"{wf['name']}  [{wf['layer']}]")
+        click.echo(f"  {wf['slug']:<{slug_width}} {wf['version']:<8} {approval:<9} "
+                   f"{wf['category']:<12} {wf['name']}  [{wf['layer']}]")
     click.echo("TASKS")
     for task in data["tasks"]:
-        click.echo(f"  {task['slug']:<28} {task['category']:<12} {task['name']}  "
+        click.echo(f"  {task['slug']:<{slug_width}} {task['category']:<12} {task['name']}  "
                    f"({', '.join(task['platforms']) or 'no implementation'})  [{task['layer']}]")
     click.echo(f"revision {catalog.revision}")
