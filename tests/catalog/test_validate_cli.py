@@ -399,4 +399,4 @@ def test_list_text(cli) -> None:
     result = cli("catalog", "list")
     assert result.exit_code == 0
     assert "interface-description" in result.stdout
-    assert "vlan-add                 1.0.0    approval" in result.stdout
+    assert "vlan-add                  1.0.0    approval" in result.stdout
