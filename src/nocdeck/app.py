@@ -20,6 +20,7 @@ from nocdeck.screens.catalog import CatalogScreen
 from nocdeck.screens.devices import DevicesScreen
 from nocdeck.screens.help import HelpScreen, bindings_markdown
 from nocdeck.screens.history import HistoryScreen
+from nocdeck.screens.passphrase import DialogPassphraseSource
 
 if TYPE_CHECKING:
     from nocdeck.config import Settings
@@ -42,6 +43,7 @@ class NocdeckApp(App[int]):
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         super().__init__()
+        self.passphrase_source = DialogPassphraseSource(self)
         self.add_mode("history", lambda: HistoryScreen(backend))
         self.add_mode("devices", lambda: DevicesScreen(backend))
         self.add_mode("approvals", lambda: ApprovalsScreen(backend))
@@ -52,9 +54,18 @@ class NocdeckApp(App[int]):
     def on_mount(self) -> None:
         # Open the workspace (catalog, lab, store) once the first frame is out: importing
         # and starting them competes with the first paint for the GIL.
-        self.call_after_refresh(self.backend.start)
+        self.call_after_refresh(self.start_engine)
+
+    def start_engine(self) -> None:
+        from nocdeck.credentials.store import configure_session
+
+        # The vault asks through a dialog, never a prompt on the terminal behind the app.
+        configure_session(self.backend.settings, passphrase_source=self.passphrase_source,
+                          interactive=False)
+        self.backend.start()
 
     def on_unmount(self) -> None:
+        self.passphrase_source.close()
         self.backend.stop()
 
     def action_help(self) -> None:
