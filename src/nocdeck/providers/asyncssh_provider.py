@@ -26,19 +26,7 @@ from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions, Push
 from nocdeck.providers.cli_dialect import CliDialect, dialect_for
 from nocdeck.providers.netmiko_push import register_line_secrets
 from nocdeck.providers.readonly import check_read_only
-from nocdeck.redaction import GLOBAL_REDACTOR, Redactor
-
-
-def check_device(device: Device, credentials: ResolvedCredentials) -> CliDialect:
-    """Refuse, before any connection, what this provider cannot drive or log in with."""
-    dialect = dialect_for(device.platform, device=device.name)
-    if not credentials.username:
-        raise BadInput(f"device {device.name}: no username in credential "
-                       f"{credentials.reference or '(SSH keys)'}")
-    if credentials.password is None and not credentials.use_keys:
-        raise BadInput(f"device {device.name}: credential {credentials.reference!r} has no "
-                       f"password and SSH keys are not allowed for it")
-    return dialect
+from nocdeck.redaction import Redactor
 
 
 class AsyncsshProvider(Provider):
@@ -55,10 +43,9 @@ class AsyncsshProvider(Provider):
         on_dialogue: DialogueSink | None = None,
         redactor: Redactor | None = None,
     ) -> None:
-        self.dialect = check_device(device, credentials)
+        self.dialect: CliDialect = dialect_for(device.platform, device=device.name)
         super().__init__(device, credentials, options=options, on_dialogue=on_dialogue,
                          redactor=redactor)
-        GLOBAL_REDACTOR.add_secrets(credentials.secrets())
         self._shell: CliShell | None = None
         self._lock = asyncio.Lock()
         self.banner = ""

@@ -17,8 +17,9 @@ from types import TracebackType
 from typing import Literal, Self
 
 from nocdeck.credentials import ResolvedCredentials
+from nocdeck.errors import BadInput
 from nocdeck.inventory.models import Device
-from nocdeck.redaction import Redactor, StreamRedactor
+from nocdeck.redaction import GLOBAL_REDACTOR, Redactor, StreamRedactor
 
 Direction = Literal["sent", "received", "info"]
 
@@ -58,6 +59,16 @@ class ProviderOptions:
     """known_hosts path; None means the user's default. Ignored when the device opts out."""
 
 
+def check_credentials(device: Device, credentials: ResolvedCredentials) -> None:
+    """Refuse, before any connection, credentials no driver could log in with."""
+    if not credentials.username:
+        raise BadInput(f"device {device.name}: no username in credential "
+                       f"{credentials.reference or '(SSH keys)'}")
+    if credentials.password is None and not credentials.use_keys:
+        raise BadInput(f"device {device.name}: credential {credentials.reference!r} has no "
+                       f"password and SSH keys are not allowed for it")
+
+
 class Provider(ABC):
     """Talks to one device. Subclasses fill the abstract methods; nothing else differs."""
 
@@ -72,12 +83,14 @@ class Provider(ABC):
         on_dialogue: DialogueSink | None = None,
         redactor: Redactor | None = None,
     ) -> None:
+        check_credentials(device, credentials)
         self.device = device
         self.credentials = credentials
         self.options = options or ProviderOptions()
         self._on_dialogue = on_dialogue
         self.redactor = redactor or Redactor()
         self.redactor.add_secrets(credentials.secrets())
+        GLOBAL_REDACTOR.add_secrets(credentials.secrets())
         self._received = StreamRedactor(lambda line: self._emit("received", line), self.redactor)
 
     # -- dialogue streaming, shared by every driver -------------------------------------

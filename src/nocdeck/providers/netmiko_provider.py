@@ -39,7 +39,7 @@ from nocdeck.providers.netmiko_platforms import PLATFORMS, NetmikoPlatform, plat
 from nocdeck.providers.netmiko_push import confirm, push
 from nocdeck.providers.readonly import check_read_only
 from nocdeck.providers.workers import worker_pool
-from nocdeck.redaction import GLOBAL_REDACTOR, Redactor
+from nocdeck.redaction import Redactor
 
 T = TypeVar("T")
 
@@ -63,20 +63,14 @@ class _DialogueFile(io.TextIOBase):
         """Nothing is buffered here; SessionLog holds back partial secrets itself."""
 
 
-def check_device(device: Device, credentials: ResolvedCredentials) -> NetmikoPlatform:
-    """Refuse, before any connection, what the netmiko provider cannot drive."""
+def check_device(device: Device) -> NetmikoPlatform:
+    """Refuse, before any connection, a platform the netmiko provider cannot drive."""
     platform = platform_for(device.platform)
     if platform is None:
         raise BadInput(
             f"device {device.name}: platform {device.platform!r} is not one the netmiko "
             f"provider drives (known: {', '.join(sorted(PLATFORMS))})"
         )
-    if not credentials.username:
-        raise BadInput(f"device {device.name}: no username in credential "
-                       f"{credentials.reference or '(SSH keys)'}")
-    if credentials.password is None and not credentials.use_keys:
-        raise BadInput(f"device {device.name}: credential {credentials.reference!r} has no "
-                       f"password and SSH keys are not allowed for it")
     return platform
 
 
@@ -95,10 +89,9 @@ class NetmikoProvider(Provider):
         redactor: Redactor | None = None,
         executor: Executor | None = None,
     ) -> None:
-        self.platform = check_device(device, credentials)
+        self.platform = check_device(device)
         super().__init__(device, credentials, options=options, on_dialogue=on_dialogue,
                          redactor=redactor)
-        GLOBAL_REDACTOR.add_secrets(credentials.secrets())
         self._executor = executor or worker_pool()
         self._conn: BaseConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
