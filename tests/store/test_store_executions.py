@@ -4,11 +4,19 @@ in pages, newest first, filtered the way an engineer looks for a run."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
 from nocdeck.errors import StoreError
-from nocdeck.store import SCHEMA_REVISION, DeviceChange, ExecutionStateConflict, NewStep, Store
+from nocdeck.store import (
+    SCHEMA_REVISION,
+    DeviceChange,
+    ExecutionRecord,
+    ExecutionStateConflict,
+    NewStep,
+    Store,
+)
 from tests.fixtures.store import sql_rows
 
 
@@ -132,6 +140,44 @@ async def test_executions_page_newest_first_and_filter(store: Store) -> None:
     listed = (await store.list_executions(device="edge-r0"))[0]
     assert [(d.name, d.status, d.changed) for d in listed.devices] == [
         ("edge-r0", "pending", False), ("core-sw1", "pending", False)]
+
+
+async def test_executions_filter_by_requester_and_time(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who asked (a glob, any case) and when (since inclusive, until exclusive), paged."""
+    start = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC)
+    ids = []
+    for hour, who in enumerate(["alice@jump1", "Alice@jump2", "bob@jump1", "alice@jump1",
+                                "carol@jump3", "alice@jump1"]):
+        monkeypatch.setattr("nocdeck.store.executions.utcnow",
+                            lambda hour=hour: start + dt.timedelta(hours=hour))
+        record = await store.create_execution(kind="plan", workflow="ntp-servers",
+                                              requested_by=who, inputs={}, devices=["r1"])
+        ids.append(record.id)
+
+    def listed(records: list[ExecutionRecord]) -> list[str]:
+        return [r.id for r in records]
+
+    assert listed(await store.list_executions(requested_by="alice@jump1")) == [
+        ids[5], ids[3], ids[0]]
+    assert listed(await store.list_executions(requested_by="alice*")) == [
+        ids[5], ids[3], ids[1], ids[0]]
+    assert listed(await store.list_executions(requested_by="*@jump1", limit=2, offset=1)) == [
+        ids[3], ids[2]]
+    assert listed(await store.list_executions(requested_by="dave*")) == []
+    midnight = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    assert listed(await store.list_executions(since=midnight)) == [ids[5], ids[4], ids[3],
+                                                                   ids[2]]
+    assert listed(await store.list_executions(until=midnight)) == [ids[1], ids[0]]
+    assert listed(await store.list_executions(
+        since=start + dt.timedelta(hours=1), until=start + dt.timedelta(hours=4),
+        requested_by="alice*")) == [ids[3], ids[1]]
+    # The same moment in another timezone selects the same runs.
+    paris = dt.timezone(dt.timedelta(hours=1))
+    assert listed(await store.list_executions(since=midnight.astimezone(paris))) == listed(
+        await store.list_executions(since=midnight))
+    with pytest.raises(StoreError, match=r"since=2026-11-24T00:00:00: give a timezone"):
+        await store.list_executions(since=dt.datetime(2026, 11, 24))
 
 
 async def test_an_id_prefix_is_resolved_and_an_unknown_id_is_named(store: Store) -> None:

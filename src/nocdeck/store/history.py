@@ -6,10 +6,12 @@ slow a run down.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import fields
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from nocdeck.errors import StoreError
 from nocdeck.store.base import StoreBase
@@ -25,6 +27,28 @@ from nocdeck.store.records import (
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matching(column: InstrumentedAttribute[str], value: str, *, any_case: bool = False
+              ) -> ColumnElement[bool]:
+    """`column == value`, or a glob when it holds `*` or `?`.
+
+    `any_case` globs the same on both databases (ILIKE; SQLite's LIKE ignores ASCII case
+    anyway, PostgreSQL's does not).
+    """
+    if "*" not in value and "?" not in value:
+        return column == value
+    pattern = _like_escape(value).replace("*", "%").replace("?", "_")
+    if any_case:
+        return column.ilike(pattern, escape="\\")
+    return column.like(pattern, escape="\\")
+
+
+def _aware(moment: dt.datetime, name: str) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise StoreError(f"list_executions {name}={moment.isoformat()}: give a timezone "
+                         f"(the store keeps UTC timestamps)")
+    return moment
 
 
 def execution_record(row: Execution, devices: Iterable[DeviceSummary] = ()) -> ExecutionRecord:
@@ -52,10 +76,17 @@ class HistoryMixin(StoreBase):
         status: str | None = None,
         device: str | None = None,
         kind: str | None = None,
+        requested_by: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[ExecutionRecord]:
-        """One page of executions, newest first; `device` may be a glob (`core-*`)."""
+        """One page of executions, newest first, filtered in the query.
+
+        `device` and `requested_by` may be globs (`core-*`, `alice*`); `since` is inclusive
+        and `until` exclusive (`created_at` in [since, until)), both timezone-aware.
+        """
         stmt = select(Execution)
         if workflow:
             stmt = stmt.where(Execution.workflow == workflow)
@@ -63,13 +94,15 @@ class HistoryMixin(StoreBase):
             stmt = stmt.where(Execution.status == status)
         if kind:
             stmt = stmt.where(Execution.kind == kind)
+        if requested_by:
+            stmt = stmt.where(_matching(Execution.requested_by, requested_by, any_case=True))
+        if since is not None:
+            stmt = stmt.where(Execution.created_at >= _aware(since, "since"))
+        if until is not None:
+            stmt = stmt.where(Execution.created_at < _aware(until, "until"))
         if device:
-            target = ExecutionDevice.device == device
-            if "*" in device or "?" in device:
-                pattern = _like_escape(device).replace("*", "%").replace("?", "_")
-                target = ExecutionDevice.device.like(pattern, escape="\\")
             stmt = stmt.where(exists().where(ExecutionDevice.execution_id == Execution.id,
-                                             target))
+                                             _matching(ExecutionDevice.device, device)))
         stmt = (stmt.order_by(Execution.created_at.desc(), Execution.id.desc())
                 .limit(limit).offset(offset))
         async with self._reading() as session:
