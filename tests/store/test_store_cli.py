@@ -3,6 +3,7 @@ against a real store, with the JSON shapes docs/cli.md documents."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -73,6 +74,27 @@ def test_executions_json_lists_newest_first_with_devices(
     assert [item["id"] for item in json.loads(out)] == [run_id]
 
 
+def test_executions_by_user_and_time(store_url: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    plan_id, run_id = _record_two_executions(store_url)
+
+    def listed(*options: str) -> list[str]:
+        code, out, err = nocdeck(capsys, "--store", store_url, "executions", "--json",
+                                 *options)
+        assert (code, err) == (0, "")
+        return [item["id"] for item in json.loads(out)]
+
+    assert listed("--user", "alice@jump1") == [plan_id]
+    assert listed("--user", "B*") == [run_id]
+    assert listed("--user", "*@jump*") == [run_id, plan_id]
+    assert listed("--since", "1h") == [run_id, plan_id]
+    assert listed("--until", "1h") == []
+    assert listed("--since", "2000-01-01", "--until", "2000-01-01") == []
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert listed("--until", today, "--user", "alice*") == [plan_id]  # the day is included
+    assert listed("--since", f"{today}T00:00Z") == [run_id, plan_id]
+
+
 def test_show_json_has_the_devices_diff_steps_and_trail(
         store_url: str, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,6 +145,11 @@ def test_bad_filters_are_usage_errors(store_url: str,
     assert code == 2 and "'done' is not one of" in err
     code, _, err = nocdeck(capsys, "--store", store_url, "executions", "--limit", "0")
     assert code == 2 and "--limit" in err
+    code, _, err = nocdeck(capsys, "--store", store_url, "executions", "--since", "yesterday")
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines() == [
+        "error: --since 'yesterday': use a date (2026-11-24), a UTC time (2026-11-24T10:30) "
+        "or an age (30m, 2h, 3d, 1w)"]
 
 
 def test_db_upgrade_migrates_a_new_store_then_says_it_is_current(

@@ -23,6 +23,7 @@ from nocdeck.store import (
     StepRecord,
     Store,
 )
+from nocdeck.store.when import parse_when
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -96,18 +97,30 @@ def execution_detail_json(detail: ExecutionDetail, events: list[EventRecord]
 @click.option("--kind", type=click.Choice([k.value for k in ExecutionKind]),
               help="Only plans or only runs.")
 @click.option("--device", metavar="NAME|GLOB", help="Only executions that targeted it.")
+@click.option("--user", metavar="NAME|GLOB",
+              help="Only executions requested by this user ('alice*': any case).")
+@click.option("--since", metavar="WHEN",
+              help="Only executions created at or after WHEN (2026-11-24, 2026-11-24T10:30 "
+                   "UTC, or an age: 2h, 3d).")
+@click.option("--until", metavar="WHEN",
+              help="Only executions created before WHEN (a bare date includes that day).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True,
               help="How many to show (newest first).")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many first.")
 @pass_state
 def executions(state: CliState, as_json: bool, workflow: str | None, status: str | None,
-               kind: str | None, device: str | None, limit: int, offset: int) -> None:
+               kind: str | None, device: str | None, user: str | None, since: str | None,
+               until: str | None, limit: int, offset: int) -> None:
     """List plans and runs in the audit store, newest first."""
+    after = parse_when(since, what="--since") if since else None
+    before = parse_when(until, what="--until", end_of_day=True) if until else None
 
     async def fetch() -> tuple[str, list[ExecutionRecord]]:
         async with await Store.open(state.settings.effective_store_url) as store:
             found = await store.list_executions(workflow=workflow, status=status, kind=kind,
-                                                device=device, limit=limit, offset=offset)
+                                                device=device, requested_by=user,
+                                                since=after, until=before, limit=limit,
+                                                offset=offset)
             return store.url, found
 
     url, found = run_async(fetch())
