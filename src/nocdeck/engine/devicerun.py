@@ -8,9 +8,10 @@ says how far it got. A failing step does what its `on_failure` says; with the wo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from nocdeck.catalog import Catalog, RenderMeta, Workflow, WorkflowStep
 from nocdeck.catalog.steps import (
@@ -23,14 +24,25 @@ from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import inverse, merge, preview
 from nocdeck.engine.locks import take_device
+from nocdeck.engine.nautobotrun import is_nautobot_type
 from nocdeck.engine.notify import post_webhook
 from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.recorder import RecordWriter
-from nocdeck.engine.render import DeviceRendering, RenderedStep, step_applies, step_context
+from nocdeck.engine.render import (
+    DeviceRendering,
+    RenderedStep,
+    render_device,
+    step_applies,
+    step_context,
+)
 from nocdeck.engine.runmodel import DeviceResult, RunOptions
 from nocdeck.engine.session import DeviceSession
 from nocdeck.engine.stepkinds import run_check, wait_step
-from nocdeck.errors import NocdeckError, WorkFailed
+from nocdeck.engine.targets import inputs_for_device
+from nocdeck.errors import BadInput, NocdeckError, WorkFailed
+from nocdeck.inventory.nautobot.actions import ActionResult, apply_action
+from nocdeck.inventory.nautobot.client import NautobotClient
+from nocdeck.inventory.nautobot.writeback import refresh_device, revert_all
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
@@ -55,6 +67,8 @@ class RunScope:
     sink: ev.EventSink
     pool: ProviderPool | None = None
     """The plan's open connections (and reads), when nothing waited since the plan."""
+    nautobot: NautobotClient | None = None
+    """For `api_call` / `graphql_query` steps (engine.nautobotrun.nautobot_client_for)."""
     writer: RecordWriter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +103,8 @@ class DeviceRun:
         self.step_outputs: dict[str, Any] = {}
         self.mapped: dict[str, Any] = {}
         self.junos_unconfirmed = False
+        self.nautobot: list[tuple[int, ActionResult]] = []
+        """(step order, what it did in Nautobot): reverted if the push fails."""
         self.locked = False
         """The device's lock is ours (given back with the final status)."""
         self.pending = DeviceProgress(scope.execution_id, self.name)
@@ -178,6 +194,8 @@ class DeviceRun:
                 f"would now push {len(now)} lines, not the {len(self.job.approved_lines)} "
                 "approved); nothing pushed - plan and request again"))
         error = await self._steps()
+        if error is not None and self.nautobot and scope.workflow.rollback_on_failure:
+            error = await self._revert_nautobot(error)
         if error is None:
             if self.junos_unconfirmed:
                 await self.session.call(lambda p: p.confirm_commit())
@@ -209,10 +227,11 @@ class DeviceRun:
         scope = self.scope
         workflow = scope.workflow
         positions = {id(step): index for index, step in enumerate(workflow.steps)}
-        rendered = {r.order: r for r in self.job.rendering.steps}
         skip_rest = False
         for order, step in enumerate(workflow.execution_order(), start=1):
             index = positions[id(step)]
+            # Re-read each step: a Nautobot step re-renders the ones after it.
+            rendered = {r.order: r for r in self.job.rendering.steps}
             context = step_context(self.device, scope.inputs, meta=scope.meta,
                                    outputs=self.mapped, steps=self.step_outputs)
             if skip_rest or not step_applies(scope.catalog, workflow, index, step, context):
@@ -296,6 +315,8 @@ class DeviceRun:
         platform = self.device.platform
         implementation = (scope.catalog.implementations.get(rendered.implementation)
                           if rendered.implementation else None)
+        if implementation is not None and is_nautobot_type(implementation.implementation_type):
+            return await self._nautobot_step(rendered)
         check_context = step_context(self.device, rendered.inputs, meta=scope.meta)
         for number, check in enumerate(implementation.pre_checks if implementation else []):
             where = scope.catalog.where("implementation", implementation.slug if implementation
@@ -341,6 +362,51 @@ class DeviceRun:
                                         else "", "post_checks", number)
             await run_check(scope.catalog.cache, self.session, check, check_context, where)
         return {"pushed": len(sent)}
+
+    async def _nautobot_step(self, rendered: RenderedStep) -> dict[str, Any]:
+        """Apply the step's action in Nautobot, then re-render the steps after it from the
+        device as Nautobot now has it. The step's outputs are the action's record."""
+        scope = self.scope
+        client = scope.nautobot
+        where = f"workflow {scope.workflow.slug} step {rendered.step.name!r}"
+        if client is None:
+            raise BadInput(f"{where} changes Nautobot: run it with --inventory nautobot")
+        implementation = scope.catalog.implementations[str(rendered.implementation)]
+        kind: Literal["api_call", "graphql_query"] = (
+            "graphql_query" if implementation.implementation_type == "graphql_query"
+            else "api_call")
+        action = scope.catalog.render(implementation, self.device, rendered.inputs,
+                                      meta=scope.meta).text
+        self.session.note(f"Nautobot {client.url}: {kind} ({where})")
+        await self._flush()  # the intent is recorded before Nautobot is changed
+        result = await asyncio.to_thread(apply_action, action, client, kind=kind, where=where)
+        self.nautobot.append((rendered.order, result))
+        self.session.note(f"Nautobot: {GLOBAL_REDACTOR.mask(result.summary)}")
+        if result.revertible:
+            self.device = await asyncio.to_thread(refresh_device, client, self.name)
+            self.job.rendering = render_device(
+                scope.catalog, scope.workflow, self.device,
+                inputs_for_device(scope.workflow, scope.inputs, self.device), meta=scope.meta)
+        return result.as_record()
+
+    async def _revert_nautobot(self, error: str) -> str:
+        """Undo this device's Nautobot changes (newest first) and record them as reverted."""
+        client = self.scope.nautobot
+        if client is None:
+            return error
+        results = [result for _, result in self.nautobot]
+        problems = await asyncio.to_thread(revert_all, results, client)
+        for order, result in self.nautobot:
+            self.pending.steps.append((self.job.step_ids[order],
+                                       {"outputs": result.as_record()}))
+        for problem in problems:
+            self.session.note(f"Nautobot: {GLOBAL_REDACTOR.mask(problem)}")
+        reverted = [r.summary for r in results if r.reverted]
+        if reverted:
+            self.session.note("Nautobot reverted: " + " | ".join(reverted))
+        if problems:
+            return GLOBAL_REDACTOR.mask(f"{error}; Nautobot NOT reverted: {'; '.join(problems)}")
+        return f"{error}; Nautobot change reverted" if reverted else error
 
     async def _read_back(self) -> dict[str, Any]:
         """Read the config back; it is stored (and linked) with the device's final status, in

@@ -21,6 +21,7 @@ from nocdeck.catalog import Catalog, RenderMeta, Workflow
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.devicerun import DeviceJob, DeviceRun, RunScope
+from nocdeck.engine.nautobotrun import nautobot_client_for
 from nocdeck.engine.plan import PlanRequest, PlanResult, plan
 from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.render import render_device
@@ -73,6 +74,8 @@ async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inven
 
     A device that cannot be planned fails the request (WorkFailed) before any run exists.
     """
+    # A workflow that changes Nautobot needs the Nautobot inventory: refused before the plan.
+    nautobot_client_for(catalog, catalog.workflow(request.workflow), inventory)
     result = await plan(PlanRequest(request.workflow, request.inputs, request.devices,
                                     request.filters, request.requested_by, request.ticket,
                                     request.reason), catalog=catalog, inventory=inventory,
@@ -263,6 +266,7 @@ async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, 
             raise BadInput(f"execution {execution_id} was planned and approved on catalog "
                            f"{record.catalog_revision}; the catalog is now {catalog.revision}: "
                            "refused (the approved plan is what runs) - plan it again")
+        nautobot = nautobot_client_for(catalog, workflow, inventory)
         inputs = resolve_secret_inputs(workflow, record.inputs)
         meta = RenderMeta(requested_by=record.requested_by, execution_id=execution_id)
         steps: dict[tuple[str | None, int], int] = {(s.device, s.order): s.id
@@ -289,7 +293,7 @@ async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, 
                        devices=tuple(j.rendering.device.name for j in jobs)))
     scope = RunScope(store, catalog, workflow, settings, execution_id, inputs, meta, options,
                      holder=settings.user, approved_by=record.approved_by, sink=sink,
-                     pool=pool)
+                     pool=pool, nautobot=nautobot)
     beat = asyncio.create_task(heartbeat(store, execution_id, process_owner(settings),
                                          settings.user, options.lease_seconds, cancel))
     try:
