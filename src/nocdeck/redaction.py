@@ -59,10 +59,10 @@ def _mask_span(text: str, start: int, end: int) -> str:
     return text[:start] + MASK_CHAR * (end - start) + text[end:]
 
 
-_SEGMENT_START = re.compile(r"""^[+-]|['"`]|: |[#>%] ?""")
+_SEGMENT_START = re.compile(r"""^[+-]|['"`]|: |[#>%<] ?""")
 """Where a config line can start inside a longer line: after a diff marker
-(`+enable secret …`), a prompt (`r1(config)#enable secret …`), a quote or a colon
-(`r1: rejected 'tacacs-server key 7 …'`). Masks keep the length, so positions stay valid."""
+(`+enable secret …`), a dialogue record's direction (`< username … secret …`), a prompt
+(`r1(config)#enable secret …`), a quote or a colon (`r1: rejected 'tacacs-server key 7 …'`). Masks keep the length, so positions stay valid."""
 
 
 _SECRET_WORDS = ("secret", "password", "community", "key", "psk", "snmp-server host")
@@ -74,6 +74,8 @@ def _secret_word_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of each line holding a secret word, found with `str.find` on the
     lower-cased text (an order of magnitude faster than a regex scan of 20 MB)."""
     low = text.lower()
+    if len(low) != len(text):  # `İ` lower-cases to two characters: positions would shift
+        return _every_line(text)
     starts: set[int] = set()
     for word in _SECRET_WORDS:
         at = low.find(word)
@@ -86,6 +88,17 @@ def _secret_word_lines(text: str) -> list[tuple[int, int]]:
     for start in sorted(starts):
         end = text.find("\n", start)
         spans.append((start, len(text) if end < 0 else end))
+    return spans
+
+
+def _every_line(text: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        spans.append((start, end))
+        start = end + 1
     return spans
 
 
@@ -271,9 +284,9 @@ _MINT = object()
 
 
 class AlreadyMasked(str):
-    """Terminal text as a `TerminalRedactor` masked it, unchanged since: the session's secrets,
-    the secret config lines and every secret `GLOBAL_REDACTOR` held at `generation`. A store
-    column keeps it as it is instead of masking it twice (that second pass was most of the
+    """Text as a `TerminalRedactor` or `mask_for_store` masked it, unchanged since: the secret
+    config lines and every secret `GLOBAL_REDACTOR` held at `generation` (and a session's
+    own). A store column keeps it as it is instead of masking it twice (that second pass was most of the
     cost of recording a session). Only this module makes one; any edit (a slice, `+`, a join)
     gives a plain `str`, which the column masks again."""
 
@@ -290,6 +303,26 @@ class AlreadyMasked(str):
         """True while no secret was registered since it was masked, and it holds no NUL
         (dropping one could join the pieces of a secret line)."""
         return self.generation == GLOBAL_REDACTOR.generation and "\x00" not in self
+
+
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+"""ASCII characters where `str.splitlines` (so `mask`) also starts a line; the block masking
+splits at `\\n` only."""
+
+
+def mask_for_store(text: str) -> AlreadyMasked:
+    """`text` masked by the process's redactor the way a store column masks it (NUL dropped:
+    PostgreSQL text cannot hold one), marked so the column keeps it without a second pass.
+    Block masking (only lines holding a secret word are split out) for ASCII text whose only
+    line break is `\\n` (a config as read); line by line, exactly as `mask`, otherwise
+    (case folding beyond ASCII, other line breaks)."""
+    text = text.replace("\x00", "")
+    generation = GLOBAL_REDACTOR.generation
+    if not text.isascii() or any(brk in text for brk in _OTHER_LINE_BREAKS):
+        masked = GLOBAL_REDACTOR.mask(text)
+    else:
+        masked = GLOBAL_REDACTOR.mask_block(text)
+    return AlreadyMasked(masked, generation=generation, mint=_MINT)
 
 
 def mask(text: str, redactor: Redactor | None = None) -> str:

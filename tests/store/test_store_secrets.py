@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import make_url
 
-from nocdeck.store import NewStep, Store
+from nocdeck.redaction import GLOBAL_REDACTOR, AlreadyMasked, Redactor, mask_for_store
+from nocdeck.store import NewStep, Store, types
+from nocdeck.store.executions import DeviceProgress
 from nocdeck.store.models import Base
+from nocdeck.store.types import mask_text
 from tests.fixtures.store import sql_rows
 
 CANARY = "CANARYq7Zx91"
@@ -69,3 +74,64 @@ async def test_no_canary_secret_reaches_any_table(store: Store, store_url: str,
                 await store.close()
             for path in database.parent.iterdir():
                 assert CANARY.encode() not in path.read_bytes(), f"{path.name} holds a secret"
+
+
+async def test_the_runner_group_commit_stores_no_secret_and_masks_each_backup_once(
+        store: Store, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's progress (backups, dialogue, diff, pushed lines) goes in masked once: a backup
+    masked by `backup_row` is kept by its column as it is, and still nothing reaches a table."""
+    late = f"LateCanary{uuid.uuid4().hex[:8]}"
+    record = await store.create_execution(kind="run", workflow="snmp-community",
+                                          requested_by="alice@jump1", inputs={},
+                                          devices=["core-sw1", "edge-r1"])
+    config = (f"hostname core-sw1\nenable secret 5 $1$mERr${CANARY}b1\n"
+              f"snmp-server community {CANARY}b2 RO\nbanner motd {late}\n")
+    GLOBAL_REDACTOR.add_secret(late)
+    masked_texts: list[str] = []
+
+    def spy(text: str) -> AlreadyMasked:
+        masked_texts.append(text)
+        return mask_for_store(text)
+
+    monkeypatch.setattr(types, "mask_for_store", spy)
+    results = await store.record_progress([
+        DeviceProgress(record.id, "core-sw1", change={
+            "status": "completed", "changed": True,
+            "diff": f"+snmp-server community {CANARY}df RO\n",
+            "pushed_lines": [f"snmp-server community {CANARY}pl RO"]},
+            append_dialogue=(f"< username admin secret 0 {CANARY}dg\n"
+                             f"> snmp-server community {CANARY}sn RO\n# Password: {late}\n"),
+            backups={"backup_before_id": (config, "pre-change"),
+                     "backup_after_id": (config.replace("b1", "b3"), "post-change")}),
+        DeviceProgress(record.id, "edge-r1", append_dialogue=(
+            # İ lower-cases to two characters; \r starts a line for `str.splitlines`
+            f"İ\nenable secret 5 {CANARY}u1\nx\rsnmp-server community {CANARY}r1 RO\n"))])
+    assert results == [None, None]
+    assert sum(config.startswith("hostname") for config in masked_texts) == 2, \
+        "each backup masked once"
+    assert not any(isinstance(text, AlreadyMasked) for text in masked_texts)
+    for table in Base.metadata.sorted_tables:
+        for row in sql_rows(store_url, f"SELECT * FROM {table.name}"):
+            assert CANARY not in repr(row) and late not in repr(row), \
+                f"{table.name} holds a secret: {row!r}"
+    [backup] = [b for b in await store.list_backups("core-sw1") if b.method == "pre-change"]
+    kept = (await store.get_backup(backup.id)).config
+    assert f"snmp-server community {'*' * (len(CANARY) + 2)} RO" in kept
+    assert f"banner motd {'*' * len(late)}" in kept
+
+
+def test_text_masked_for_the_store_is_masked_again_once_stale_or_edited() -> None:
+    late = f"StaleCanary{uuid.uuid4().hex[:8]}"
+    masked = mask_for_store(f"hostname r1\nbanner {late}\n")
+    assert mask_text(masked) is masked, "masked once: the column keeps it as it is"
+    edited = masked + f"enable secret 5 {CANARY}ed\n"
+    assert CANARY not in mask_text(edited)
+    GLOBAL_REDACTOR.add_secret(late)
+    assert late not in mask_text(masked), "a secret registered since: masked again"
+
+
+def test_block_masking_finds_the_secret_line_after_text_that_grows_when_lower_cased() -> None:
+    text = f"İstanbul PoP\nenable secret 5 {CANARY}lc\n< username a secret 0 {CANARY}dr\n"
+    for masked in (Redactor().mask_block(text), mask_for_store(text)):
+        assert CANARY not in masked
+        assert masked.startswith("İstanbul PoP\nenable secret 5 ***")

@@ -14,16 +14,19 @@ from sqlalchemy import JSON, DateTime, Dialect, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from nocdeck.redaction import mask
+from nocdeck.redaction import AlreadyMasked, mask_for_store
 
 UTC = dt.UTC
 
 
-def mask_text(value: str) -> str:
+def mask_text(value: str) -> AlreadyMasked:
     """Mask secrets line by line, also behind a diff marker or a prompt (text without any
     secret word is kept as it is after one scan); PostgreSQL text cannot hold NUL, which a
-    device dialogue may contain."""
-    return mask(value.replace("\x00", ""))
+    device dialogue may contain. Text masked here (or by a session's recorder) and unchanged
+    since is kept as it is: masked once, not twice."""
+    if isinstance(value, AlreadyMasked) and value.trusted():
+        return value
+    return mask_for_store(value)
 
 
 def mask_json(value: Any) -> Any:
@@ -38,13 +41,14 @@ def mask_json(value: Any) -> Any:
 
 
 class MaskedText(TypeDecorator[str]):
-    """Text that can hold config or dialogue: masked before it is written."""
+    """Text that can hold config or dialogue: masked before it is written (unless
+    `mask_text` already did, and nothing changed since: see `AlreadyMasked`)."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else mask_text(value)
+        return None if value is None else str(mask_text(value))
 
 
 class MaskedJSON(TypeDecorator[Any]):
