@@ -86,7 +86,7 @@ async def test_a_refused_push_reverts_nautobot_and_the_record_says_so(
 async def test_a_local_inventory_is_refused_before_anything_is_touched(
         lab_factory: Callable[[LabSpec], LabThread], client: NautobotClient,
         token_vault: dict[str, str], store: Store) -> None:
-    lab, lab_device, port, old_vlan, new_vlan = _lab_switch(lab_factory, client, "run-local")
+    lab, _lab_device, port, old_vlan, new_vlan = _lab_switch(lab_factory, client, "run-local")
     settings = _settings(token_vault)
     before = lab.running_config("r1")
     with pytest.raises(BadInput, match=rf"workflow {WORKFLOW} step 'Set the access VLAN in "
