@@ -1,12 +1,13 @@
 """History: past executions, newest first, one page of the store at a time.
 
 Never loads the whole store: 50 rows a page (`]` / `[`), filtered in the query itself
-(`workflow=… status=… device=core-* kind=run`). Enter opens one execution.
+(`workflow=… status=… device=core-* kind=run user=alice* since=2026-11-24 until=2h`).
+Enter opens one execution.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,24 +15,47 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from nocdeck.errors import InputError
+from nocdeck.store.when import parse_when
+
 if TYPE_CHECKING:
     from nocdeck.screens.backend import Backend
     from nocdeck.store import ExecutionRecord
 
 PAGE = 50
-FILTER_KEYS = ("workflow", "status", "device", "kind", "user")
+FILTER_KEYS = ("workflow", "status", "device", "kind", "user", "since", "until")
+STORE_ARGUMENT = {"user": "requested_by"}
+"""Filter words whose store argument has another name."""
 
 
 def parse_filter(text: str) -> tuple[dict[str, str], str | None]:
-    """`workflow=x status=failed` -> the store's filters; a problem names the bad word."""
+    """`workflow=x status=failed` -> the filter words; a problem names the bad word."""
     found: dict[str, str] = {}
     for word in text.split():
         key, sep, value = word.partition("=")
         if not sep or key not in FILTER_KEYS or not value:
             return {}, (f"filter {word!r}: use KEY=VALUE with KEY one of "
                         f"{', '.join(FILTER_KEYS)}")
+        if key in ("since", "until"):
+            try:
+                parse_when(value, what=f"filter {key}=")
+            except InputError as exc:
+                return {}, str(exc)
         found[key] = value
     return found, None
+
+
+def store_filters(filters: dict[str, str]) -> dict[str, Any]:
+    """The filter words as `Store.list_executions` arguments; times read at each load, so
+    `since=2h` keeps meaning the last two hours on refresh."""
+    arguments: dict[str, Any] = {}
+    for key, value in filters.items():
+        if key in ("since", "until"):
+            arguments[key] = parse_when(value, what=f"filter {key}=",
+                                        end_of_day=key == "until")
+        else:
+            arguments[STORE_ARGUMENT.get(key, key)] = value
+    return arguments
 
 
 class HistoryScreen(Screen[None]):
@@ -53,8 +77,8 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="/ filter: workflow=… status=… device=… kind=… user=…",
-                    id="history-filter")
+        yield Input(placeholder="/ filter: workflow=… status=… device=… kind=… user=… "
+                                "since=… until=…", id="history-filter")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="history-status")
         yield Footer()
@@ -95,8 +119,7 @@ class HistoryScreen(Screen[None]):
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load(self) -> None:
         status = self.query_one("#history-status", Static)
-        filters = dict(self.filters)
-        user = filters.pop("user", None)
+        filters = store_filters(self.filters)
         offset = self.page * PAGE
         try:
             records = await self.backend.call(
@@ -105,8 +128,6 @@ class HistoryScreen(Screen[None]):
             status.update(f"[red]cannot read the store:[/] {exc}")
             self.notify(str(exc), title="store", severity="error")
             return
-        if user:
-            records = [r for r in records if user in r.requested_by]
         self.records = records
         table = self.query_one(DataTable)
         table.clear()
