@@ -21,6 +21,14 @@ from nocdeck.screens.devices import DevicesScreen
 from nocdeck.screens.help import HelpScreen, bindings_markdown
 from nocdeck.screens.history import HistoryScreen
 from nocdeck.screens.passphrase import DialogPassphraseSource
+from nocdeck.screens.sessions import (
+    SessionOpener,
+    SessionRecorded,
+    SessionsScreen,
+    SshCommands,
+    ssh_to,
+    terminal_opener,
+)
 
 if TYPE_CHECKING:
     from nocdeck.config import Settings
@@ -31,12 +39,14 @@ class NocdeckApp(App[int]):
 
     TITLE = "nocdeck"
     DEFAULT_MODE = "catalog"
+    COMMANDS = App.COMMANDS | {SshCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("f1", "switch_mode('catalog')", "Catalog", id="app.catalog"),
         Binding("f2", "switch_mode('history')", "History", id="app.history"),
         Binding("f3", "switch_mode('devices')", "Devices", id="app.devices"),
         Binding("f4", "switch_mode('approvals')", "Approvals", id="app.approvals"),
+        Binding("f5", "switch_mode('sessions')", "Sessions", id="app.sessions"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -47,6 +57,9 @@ class NocdeckApp(App[int]):
         self.add_mode("history", lambda: HistoryScreen(backend))
         self.add_mode("devices", lambda: DevicesScreen(backend))
         self.add_mode("approvals", lambda: ApprovalsScreen(backend))
+        self.add_mode("sessions", lambda: SessionsScreen(backend))
+        self.open_session: SessionOpener = terminal_opener(self, backend)
+        """Hands the terminal to a device session; tests replace it (no terminal headless)."""
 
     def get_default_screen(self) -> Screen[None]:
         return CatalogScreen(self.backend)
@@ -73,6 +86,15 @@ class NocdeckApp(App[int]):
             return
         self.push_screen(HelpScreen(bindings_markdown(self.screen)))
 
+    def action_ssh(self, device: str) -> None:
+        """Open a recorded session on `device` (Devices' `s`, the palette's "ssh DEVICE")."""
+        self.run_worker(self._ssh(device), group="ssh", exclusive=True, exit_on_error=False)
+
+    async def _ssh(self, device: str) -> None:
+        result = await ssh_to(self, self.backend, self.open_session, device)
+        if result is not None:
+            self.screen.post_message(SessionRecorded(result.session_id, result.device))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Catalog", "Browse workflows", lambda: self.switch_mode("catalog"))
@@ -82,6 +104,8 @@ class NocdeckApp(App[int]):
                             lambda: self.switch_mode("devices"))
         yield SystemCommand("Approvals", "Runs awaiting a decision",
                             lambda: self.switch_mode("approvals"))
+        yield SystemCommand("Sessions", "Recorded SSH sessions, replay",
+                            lambda: self.switch_mode("sessions"))
 
 
 def create_app(settings: Settings, *, workspace: WorkspaceOpener | None = None) -> NocdeckApp:

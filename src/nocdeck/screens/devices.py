@@ -2,7 +2,8 @@
 
 Only the first rows that match are put in the table (the built-in DataTable is slow with
 tens of thousands of rows); the filter narrows thousands of devices as you type. `b` takes
-a backup of the highlighted device through the engine.
+a backup of the highlighted device through the engine; `s` opens a recorded SSH session on
+it (the app hands the terminal over) and the side pane lists its recorded sessions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from nocdeck.screens.sessions import SessionRecorded
 
 if TYPE_CHECKING:
     from nocdeck.inventory.models import Device
@@ -35,6 +38,7 @@ class DevicesScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="devices.filter"),
         Binding("b", "backup", "Back up", id="devices.backup"),
+        Binding("s", "ssh", "SSH", id="devices.ssh"),
         Binding("r", "reload", "Refresh", id="devices.refresh"),
     ]
 
@@ -124,6 +128,8 @@ class DevicesScreen(Screen[None]):
             runs = await self.backend.call(
                 lambda ws: ws.store.list_executions(device=name, limit=10))
             backups = await self.backend.call(lambda ws: ws.store.list_backups(name, limit=5))
+            sessions = await self.backend.call(
+                lambda ws: ws.store.list_sessions(device=name, limit=5))
         except Exception as exc:
             detail.update(f"cannot read the store: {exc}")
             return
@@ -133,7 +139,21 @@ class DevicesScreen(Screen[None]):
         lines += ["", "Backups:"]
         lines += [f"  #{b.id} {b.taken_at:%m-%d %H:%M} {b.method}" for b in backups] or \
             ["  none"]
+        lines += ["", "Sessions (s opens one):"]
+        lines += [f"  {s.id} {s.started_at:%m-%d %H:%M} "
+                  f"{'exit ' + str(s.exit_status) if s.complete else s.status}"
+                  for s in sessions] or ["  none"]
         detail.update("\n".join(lines))
+
+    async def action_ssh(self) -> None:
+        device = self.current()
+        if device is not None:
+            await self.app.run_action(f"ssh({device.name!r})")
+
+    def on_session_recorded(self, event: SessionRecorded) -> None:
+        device = self.current()
+        if device is not None and device.name == event.device:
+            self.show_detail(device.name)
 
     def action_backup(self) -> None:
         device = self.current()
