@@ -112,12 +112,12 @@ async def test_ssh_from_devices_and_palette_lists_the_records(lab_settings: Sett
         listed = sessions.query_one(DataTable)
         await wait_for(pilot, lambda: listed.row_count == 2, what="two recordings")
         rows = cells(listed)
-        assert [r[1] for r in rows] == ["r2", "r1"], "newest first"
+        assert [r[0] for r in rows] == ["r2", "r1"], "newest first"
         for row in rows:
-            assert row[0].startswith("ss-")
-            assert row[2] == "requester@noc"
-            assert row[5] == "yes" and row[6] == "0"
-        commands = await app.backend.call(lambda ws: ws.store.session_commands(rows[1][0]))
+            assert row[6].startswith("ss-")
+            assert row[1] == "requester@noc"
+            assert row[4] == "yes" and row[5] == "0"
+        commands = await app.backend.call(lambda ws: ws.store.session_commands(rows[1][6]))
         assert [c.command for c in commands] == ["terminal length 0", "show version", "exit"]
 
 

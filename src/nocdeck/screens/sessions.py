@@ -101,16 +101,25 @@ async def ssh_to(app: App[Any], backend: Backend, opener: SessionOpener,
     return result
 
 
-def when(value: dt.datetime | None) -> str:
-    if value is None:
+def utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value
+
+
+def started(summary: SessionSummary) -> str:
+    return f"{utc(summary.started_at):%Y-%m-%d %H:%M}"
+
+
+def ended(summary: SessionSummary) -> str:
+    """The time only when it ended the day it started (the usual case)."""
+    if summary.ended_at is None:
         return "-"
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
-    return f"{value:%Y-%m-%d %H:%M:%S}"
+    end = utc(summary.ended_at)
+    return f"{end:%H:%M:%S}" if end.date() == utc(summary.started_at).date() else \
+        f"{end:%m-%d %H:%M}"
 
 
 def outcome(summary: SessionSummary) -> str:
-    return "yes" if summary.complete else f"no ({summary.status})"
+    return "yes" if summary.complete else f"no, {summary.status}"
 
 
 class SessionsScreen(Screen[None]):
@@ -140,8 +149,7 @@ class SessionsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "recorded sessions"
         table = self.query_one(DataTable)
-        table.add_columns("id", "device", "user", "started (UTC)", "ended (UTC)", "complete",
-                          "exit")
+        table.add_columns("device", "user", "started (UTC)", "ended", "complete", "exit", "id")
         table.focus()
         self.action_reload()
 
@@ -167,18 +175,30 @@ class SessionsScreen(Screen[None]):
         table.clear()
         for s in self.sessions:
             exit_status = "-" if s.exit_status is None else str(s.exit_status)
-            table.add_row(s.id, s.device, s.user, when(s.started_at), when(s.ended_at),
-                          outcome(s), exit_status, key=s.id)
-        status.update(f"{len(self.sessions)} recorded sessions · Enter replays · "
-                      "ssh from Devices (s) or ctrl+p \"ssh DEVICE\"" if self.sessions else
-                      "no recorded sessions yet: open one from Devices (s) or ctrl+p "
-                      "\"ssh DEVICE\"")
+            table.add_row(s.device, s.user, started(s), ended(s), outcome(s), exit_status,
+                          s.id, key=s.id)
+        self.show_status()
+
+    def show_status(self) -> None:
+        summary = self.current()
+        self.query_one("#sessions-status", Static).update(
+            f"{len(self.sessions)} sessions · {summary.id} · Enter replays"
+            if summary is not None else
+            "no recorded sessions yet: s on a device (F3) or ctrl+p \"ssh DEVICE\"")
+
+    @on(DataTable.RowHighlighted, "#sessions-table")
+    def highlighted(self) -> None:
+        self.show_status()
 
     def current(self) -> SessionSummary | None:
         table = self.query_one(DataTable)
         if 0 <= table.cursor_row < len(self.sessions):
             return self.sessions[table.cursor_row]
         return None
+
+    @on(DataTable.RowSelected, "#sessions-table")
+    def row_chosen(self) -> None:
+        self.action_replay()
 
     def action_replay(self) -> None:
         summary = self.current()
