@@ -109,3 +109,29 @@ async def test_a_renewed_lease_keeps_a_long_run_alive(store: Store) -> None:
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     assert await store.mark_interrupted(now=later) == [record.id]
     assert not await store.renew_lease(record.id, owner="alice@jump1 pid 101", lease_seconds=60)
+
+
+async def test_a_batch_of_locks_in_one_transaction_answers_each_device(store: Store) -> None:
+    from nocdeck.store.leases import LockRequest
+
+    mark = await store.newest_backup_id()
+    await store.save_backup("edge-r2", "hostname edge-r2\n", method="pre-change")
+    held = await store.acquire_lock("edge-r1", holder="bob@jump2", lease_seconds=60, pid=202)
+    expired = await store.acquire_lock("edge-r3", holder="carol@jump3", lease_seconds=-1,
+                                       pid=303)
+    assert held.acquired and expired.acquired
+    answers = await store.acquire_locks([
+        LockRequest(name, "alice@jump1", 30, None, mark)
+        for name in ("edge-r1", "edge-r2", "edge-r3", "edge-r4")], pid=101)
+    by_device = {attempt.lock.device: (attempt, stale) for attempt, stale in answers}
+    assert [a.lock.device for a, _ in answers] == ["edge-r1", "edge-r2", "edge-r3", "edge-r4"]
+    refused, _ = by_device["edge-r1"]
+    assert not refused.acquired and refused.lock.holder == "bob@jump2"
+    assert by_device["edge-r2"][0].acquired and by_device["edge-r2"][1], \
+        "backed up since the mark: the caller's read is stale"
+    taken, stale = by_device["edge-r3"]
+    assert taken.acquired and taken.taken_over is not None and not stale
+    assert taken.taken_over.holder == "carol@jump3"
+    assert by_device["edge-r4"][0].acquired and not by_device["edge-r4"][1]
+    assert [lock.holder for lock in await store.list_locks()] == [
+        "bob@jump2", "alice@jump1", "alice@jump1", "alice@jump1"]

@@ -22,8 +22,8 @@ from nocdeck.catalog.steps import (
 )
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
-from nocdeck.engine.configtext import inverse, merge, preview
-from nocdeck.engine.locks import take_device
+from nocdeck.engine.configtext import ConfigChange, inverse, merge, preview
+from nocdeck.engine.locks import LockBatch, take_device
 from nocdeck.engine.nautobotrun import is_nautobot_type
 from nocdeck.engine.notify import post_webhook
 from nocdeck.engine.pool import ProviderPool
@@ -70,9 +70,12 @@ class RunScope:
     nautobot: NautobotClient | None = None
     """For `api_call` / `graphql_query` steps (engine.nautobotrun.nautobot_client_for)."""
     writer: RecordWriter = field(init=False)
+    locks: LockBatch = field(init=False)
+    """The devices that start together are locked in one transaction."""
 
     def __post_init__(self) -> None:
         self.writer = RecordWriter(self.store)
+        self.locks = LockBatch(self.store, self.writer.gate)
 
 
 @dataclass
@@ -107,6 +110,8 @@ class DeviceRun:
         """(step order, what it did in Nautobot): reverted if the push fails."""
         self.locked = False
         """The device's lock is ours (given back with the final status)."""
+        self.previewed: tuple[str, tuple[str, ...], ConfigChange] | None = None
+        """The last preview (running config, lines, change): the same one is not redone."""
         self.pending = DeviceProgress(scope.execution_id, self.name)
         """Writes not yet committed: committed together before the next action."""
         self.session.before_action = self._flush
@@ -152,13 +157,15 @@ class DeviceRun:
             stale = await take_device(
                 scope.store, self.name, holder=scope.holder, execution_id=scope.execution_id,
                 lease_seconds=scope.options.lease_seconds, mode=scope.options.lock,
-                wait_limit=scope.options.lock_timeout, sink=scope.sink, gate=scope.writer.gate,
+                wait_limit=scope.options.lock_timeout, sink=scope.sink, batch=scope.locks,
                 backed_up_since=scope.pool.backed_up_since if planned and scope.pool else None)
         except NocdeckError as exc:
             await self.session.close()
             return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
         self.locked = True
         try:
+            if planned is not None and not stale and planned.planned is not None:
+                self.previewed = (planned.running, *planned.planned)
             return await self._locked(None if planned is None or stale else planned.running)
         finally:
             await self.session.close()
@@ -181,8 +188,7 @@ class DeviceRun:
         except NocdeckError as exc:
             return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
         self.running = self.before
-        now = _masked(preview(self.device.platform, self.before,
-                              self.job.rendering.candidate).push)
+        now = _masked(self._preview(self.before, self.job.rendering.candidate).push)
         if not now:
             self.session.note("already in the intended state: nothing to push")
             self._skip_all(StepStatus.SKIPPED, 0)
@@ -330,7 +336,7 @@ class DeviceRun:
             self.session.note(f"intent: push {len(lines)} lines (step {rendered.step.name!r}): "
                               + " | ".join(_masked(lines)))
 
-        lines = preview(platform, self.running, rendered.lines).push
+        lines = self._preview(self.running, rendered.lines).push
         if lines:  # committed by the session before it touches the device
             intend(lines)
 
@@ -407,6 +413,17 @@ class DeviceRun:
         if problems:
             return GLOBAL_REDACTOR.mask(f"{error}; Nautobot NOT reverted: {'; '.join(problems)}")
         return f"{error}; Nautobot change reverted" if reverted else error
+
+    def _preview(self, running: str, lines: Sequence[str]) -> ConfigChange:
+        """`preview` on the device's platform; the plan's (or the last) answer when it was
+        for this very text and these lines (a config is parsed once, not three times)."""
+        lines = tuple(lines)
+        known = self.previewed
+        if known is not None and known[0] is running and known[1] == lines:
+            return known[2]
+        change = preview(self.device.platform, running, lines)
+        self.previewed = (running, lines, change)
+        return change
 
     async def _read_back(self) -> dict[str, Any]:
         """Read the config back; it is stored (and linked) with the device's final status, in

@@ -13,7 +13,8 @@ import time
 from nocdeck.engine import events as ev
 from nocdeck.engine.runmodel import LockMode
 from nocdeck.errors import WorkFailed
-from nocdeck.store import DeviceLockRecord, Store
+from nocdeck.store import DeviceLockRecord, LockAttempt, Store
+from nocdeck.store.leases import LockRequest
 
 POLL_SECONDS = 0.5
 
@@ -31,29 +32,69 @@ class DeviceLocked(WorkFailed):
                          f"(execution {lock.execution_id or '-'}, since {since})")
 
 
+class LockBatch:
+    """The lock requests of devices that start together, taken in one store transaction: the
+    requests made while one batch is in flight go into the next (as `engine.recorder` does for
+    the records). `gate`: held around each store call (the run's writes take turns)."""
+
+    def __init__(self, store: Store, gate: asyncio.Lock | None = None) -> None:
+        self.store = store
+        self.gate = gate or asyncio.Lock()
+        self._queue: list[tuple[LockRequest, asyncio.Future[tuple[LockAttempt, bool]]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def acquire(self, request: LockRequest) -> tuple[LockAttempt, bool]:
+        """`Store.acquire_locks` for one request, batched with whoever asks meanwhile."""
+        future: asyncio.Future[tuple[LockAttempt, bool]] = \
+            asyncio.get_running_loop().create_future()
+        self._queue.append((request, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            items: list[tuple[LockRequest, asyncio.Future[tuple[LockAttempt, bool]]]] = []
+            later: list[tuple[LockRequest, asyncio.Future[tuple[LockAttempt, bool]]]] = []
+            devices: set[str] = set()
+            for item in self._queue:  # one request per device and transaction
+                (later if item[0].device in devices else items).append(item)
+                devices.add(item[0].device)
+            self._queue = later
+            try:
+                async with self.gate:
+                    answers = await self.store.acquire_locks([r for r, _ in items])
+            except BaseException as exc:
+                for _, future in items:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, future), answer in zip(items, answers, strict=True):
+                if not future.done():
+                    future.set_result(answer)
+
+
 async def take_device(store: Store, device: str, *, holder: str, execution_id: str,
                       lease_seconds: float, mode: LockMode, wait_limit: float,
                       sink: ev.EventSink = ev.discard, gate: asyncio.Lock | None = None,
-                      backed_up_since: int | None = None) -> bool:
+                      backed_up_since: int | None = None, batch: LockBatch | None = None
+                      ) -> bool:
     """Hold `device` for this run, waiting (`wait`) or not (`refuse`) for another holder.
 
     `gate`: taken around each store call (the run's writes take turns, see engine.recorder).
-    With `backed_up_since` (a backup id), True when a newer backup of the device exists once
-    it is held: another run changed it since the caller read it.
+    `batch`: the run's `LockBatch` (its gate is used instead), so devices starting together
+    are locked in one transaction. With `backed_up_since` (a backup id), True when a newer
+    backup of the device exists once it is held: another run changed it since the caller
+    read it.
     """
     started = time.monotonic()
     announced = False
-    gate = gate or asyncio.Lock()
+    batch = batch or LockBatch(store, gate)
+    request = LockRequest(device, holder, lease_seconds, execution_id, backed_up_since)
     while True:
-        async with gate:
-            if backed_up_since is None:
-                attempt, stale = await store.acquire_lock(
-                    device, holder=holder, lease_seconds=lease_seconds,
-                    execution_id=execution_id), False
-            else:
-                attempt, stale = await store.acquire_lock_checked(
-                    device, holder=holder, lease_seconds=lease_seconds,
-                    execution_id=execution_id, backed_up_since=backed_up_since)
+        attempt, stale = await batch.acquire(request)
         if attempt.acquired:
             if attempt.taken_over is not None:
                 gone = attempt.taken_over

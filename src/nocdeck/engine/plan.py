@@ -193,7 +193,8 @@ async def plan(
         return await _plan_targets(store, record.id, workflow.slug, workflow.version,
                                    catalog.revision, renderings, settings,
                                    running or live_running_config(settings, sink,
-                                                                  [execution_id]), sink)
+                                                                  [execution_id]), sink,
+                                   pool=pool)
     finally:
         renewer.cancel()
 
@@ -211,7 +212,8 @@ async def _keep_lease(store: Store, execution_id: str, owner: str) -> None:
 
 async def _plan_targets(store: Store, execution_id: str, workflow: str, version: str,
                         revision: str, renderings: list[DeviceRendering], settings: Settings,
-                        read: RunningConfigSource, sink: ev.EventSink) -> PlanResult:
+                        read: RunningConfigSource, sink: ev.EventSink,
+                        pool: ProviderPool | None = None) -> PlanResult:
     sink(ev.RunStarted(execution_id=execution_id, workflow=workflow, kind="plan",
                        devices=tuple(r.device.name for r in renderings)))
     await store.add_steps(execution_id, [
@@ -225,7 +227,7 @@ async def _plan_targets(store: Store, execution_id: str, workflow: str, version:
 
     async def one(rendering: DeviceRendering) -> DevicePlan:
         async with gate:
-            return await _plan_device(rendering, read, execution_id, sink)
+            return await _plan_device(rendering, read, execution_id, sink, pool)
 
     device_plans = await asyncio.gather(*(one(r) for r in renderings))
     await store.update_devices(execution_id, [
@@ -241,7 +243,8 @@ async def _plan_targets(store: Store, execution_id: str, workflow: str, version:
 
 
 async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
-                       execution_id: str, sink: ev.EventSink) -> DevicePlan:
+                       execution_id: str, sink: ev.EventSink,
+                       pool: ProviderPool | None = None) -> DevicePlan:
     device = rendering.device
     implementations = tuple(s.implementation for s in rendering.steps if s.implementation)
     sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name,
@@ -261,6 +264,8 @@ async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
         return DevicePlan(device.name, device.platform, DeviceStatus.FAILED, implementations,
                           error=GLOBAL_REDACTOR.mask(f"{device.name}: {exc}"),
                           rendering=rendering)
+    if pool is not None:
+        pool.remember(device.name, running, rendering.candidate, change)
     masked = change.diff.masked(GLOBAL_REDACTOR)
     unified = masked.unified(fromfile=f"{device.name} running", tofile=f"{device.name} intended")
     push = tuple(GLOBAL_REDACTOR.mask_line(line) for line in change.push)

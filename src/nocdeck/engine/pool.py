@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
+from nocdeck.engine.configtext import ConfigChange
 from nocdeck.errors import DeviceError
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueLine, DialogueSink, Provider
@@ -39,6 +40,8 @@ class PlannedSession:
     relay: Relay
     running: str
     """The running config as the plan read it in this session."""
+    planned: tuple[tuple[str, ...], ConfigChange] | None = None
+    """The plan's preview of `running` (candidate lines, change): the run's, unless stale."""
 
 
 @dataclass
@@ -69,6 +72,14 @@ class ProviderPool:
         if stale is not None:
             await _close(stale.provider)
         return running
+
+    def remember(self, name: str, running: str, candidate: tuple[str, ...],
+                 change: ConfigChange) -> None:
+        """Keep the plan's preview of what it read in the device's session (not parsed
+        again by the run when nobody changed the device since)."""
+        planned = self.sessions.get(name)
+        if planned is not None and planned.running is running:
+            planned.planned = (candidate, change)
 
     def take(self, name: str, listener: DialogueSink) -> PlannedSession | None:
         """The device's planned session, now the caller's (its dialogue goes to `listener`)."""

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
@@ -25,6 +28,18 @@ from nocdeck.store.records import (
     StepStatus,
 )
 from nocdeck.store.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class LockRequest:
+    """One device's lock request in `acquire_locks`."""
+
+    device: str
+    holder: str
+    lease_seconds: float
+    execution_id: str | None = None
+    backed_up_since: int | None = None
+    """A backup id: also say whether a newer backup of the device exists once it is held."""
 
 
 def lock_record(row: DeviceLock) -> DeviceLockRecord:
@@ -48,33 +63,9 @@ class LeasesMixin(EventsMixin, StoreBase):
         Never waits: when another live holder has it, the answer names that holder and the
         caller decides whether to wait and try again or refuse.
         """
-        pid = os.getpid() if pid is None else pid
-        for _attempt in range(5):
-            now = utcnow()
-            expires = now + dt.timedelta(seconds=lease_seconds)
-            try:
-                async with self._writing() as session:
-                    row = await session.scalar(
-                        select(DeviceLock).where(DeviceLock.device == device).with_for_update())
-                    if row is None:
-                        row = DeviceLock(device=device, execution_id=execution_id, holder=holder,
-                                         pid=pid, acquired_at=now, lease_expires_at=expires)
-                        session.add(row)
-                        await session.flush()
-                        return LockAttempt(True, lock_record(row))
-                    if (row.execution_id, row.holder, row.pid) == (execution_id, holder, pid):
-                        row.lease_expires_at = expires
-                        return LockAttempt(True, lock_record(row))
-                    if row.lease_expires_at > now:
-                        return LockAttempt(False, lock_record(row))
-                    previous = lock_record(row)
-                    row.execution_id, row.holder, row.pid = execution_id, holder, pid
-                    row.acquired_at, row.lease_expires_at = now, expires
-                    await session.flush()
-                    return LockAttempt(True, lock_record(row), taken_over=previous)
-            except IntegrityError:
-                continue  # another process inserted the lock between our read and insert
-        raise AssertionError("unreachable: a lock row either exists or can be inserted")
+        [(attempt, _)] = await self.acquire_locks(
+            [LockRequest(device, holder, lease_seconds, execution_id)], pid=pid)
+        return attempt
 
     async def acquire_lock_checked(self, device: str, *, holder: str, lease_seconds: float,
                                    execution_id: str | None, backed_up_since: int
@@ -83,14 +74,66 @@ class LeasesMixin(EventsMixin, StoreBase):
         exists (another run locked and changed it since a config was read from it): a run
         that reads a device before it locks it knows, once it holds it, if that read is stale.
         """
-        attempt = await self.acquire_lock(device, holder=holder, lease_seconds=lease_seconds,
-                                          execution_id=execution_id)
-        if not attempt.acquired:
-            return attempt, False
-        async with self._reading() as session:
-            newer = await session.scalar(select(Backup.id).where(
-                Backup.device == device, Backup.id > backed_up_since).limit(1))
-        return attempt, newer is not None
+        [answer] = await self.acquire_locks(
+            [LockRequest(device, holder, lease_seconds, execution_id, backed_up_since)])
+        return answer
+
+    async def acquire_locks(self, requests: Sequence[LockRequest], *, pid: int | None = None
+                            ) -> list[tuple[LockAttempt, bool]]:
+        """`acquire_lock` (and its backup check, for a request with `backed_up_since`) for many
+        devices in one transaction: the devices a run starts at once. Per request, in order:
+        the attempt and whether a newer backup of the device exists (False when not held)."""
+        if not requests:
+            return []
+        if len({r.device for r in requests}) != len(requests):
+            raise ValueError("acquire_locks: one request per device")
+        pid = os.getpid() if pid is None else pid
+        for _attempt in range(5):
+            try:
+                async with self._writing() as session:
+                    return await self._take_locks(session, requests, pid)
+            except IntegrityError:
+                continue  # another process inserted a lock between our read and insert
+        raise AssertionError("unreachable: a lock row either exists or can be inserted")
+
+    async def _take_locks(self, session: AsyncSession, requests: Sequence[LockRequest],
+                          pid: int) -> list[tuple[LockAttempt, bool]]:
+        now = utcnow()
+        rows = {row.device: row for row in await session.scalars(
+            select(DeviceLock).where(DeviceLock.device.in_([r.device for r in requests]))
+            .order_by(DeviceLock.device).with_for_update())}  # one order: no deadlock
+        attempts: list[LockAttempt] = []
+        for request in requests:
+            expires = now + dt.timedelta(seconds=request.lease_seconds)
+            row = rows.get(request.device)
+            mine = (request.execution_id, request.holder, pid)
+            if row is None:
+                row = DeviceLock(device=request.device, execution_id=request.execution_id,
+                                 holder=request.holder, pid=pid, acquired_at=now,
+                                 lease_expires_at=expires)
+                session.add(row)
+                attempts.append(LockAttempt(True, lock_record(row)))
+            elif (row.execution_id, row.holder, row.pid) == mine:
+                row.lease_expires_at = expires
+                attempts.append(LockAttempt(True, lock_record(row)))
+            elif row.lease_expires_at > now:
+                attempts.append(LockAttempt(False, lock_record(row)))
+            else:
+                previous = lock_record(row)
+                row.execution_id, row.holder, row.pid = mine
+                row.acquired_at, row.lease_expires_at = now, expires
+                attempts.append(LockAttempt(True, lock_record(row), taken_over=previous))
+        await session.flush()
+        stale: set[str] = set()
+        marks: dict[int, list[str]] = {}
+        for request, attempt in zip(requests, attempts, strict=True):
+            if attempt.acquired and request.backed_up_since is not None:
+                marks.setdefault(request.backed_up_since, []).append(request.device)
+        for mark, devices in marks.items():
+            stale.update(await session.scalars(select(Backup.device).distinct().where(
+                Backup.device.in_(devices), Backup.id > mark)))
+        return [(attempt, request.device in stale)
+                for request, attempt in zip(requests, attempts, strict=True)]
 
     async def renew_locks(self, *, holder: str, lease_seconds: float,
                           execution_id: str | None = None, pid: int | None = None) -> int:
