@@ -345,8 +345,15 @@ class StreamRedactor:
 
     def feed(self, chunk: str) -> None:
         self._buffer += chunk.replace("\r\n", "\n").replace("\r", "")
-        *complete, self._buffer = self._buffer.split("\n")
-        for line in complete:
+        cut = self._buffer.rfind("\n")
+        if cut < 0:
+            return
+        block, self._buffer = self._buffer[:cut], self._buffer[cut + 1:]
+        if block.isascii():  # the complete lines masked together: the same, at C speed
+            for line in self._redactor.mask_block(block).split("\n"):
+                self._emit(line)
+            return
+        for line in block.split("\n"):
             self._emit(self._redactor.mask_line(line))
 
     def flush(self) -> None:

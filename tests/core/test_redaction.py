@@ -136,3 +136,22 @@ def test_secret_lines_behind_a_diff_marker_prompt_or_quote_are_masked(line: str)
     assert CANARY not in masked
     assert count >= 1
     assert len(masked) == len(line)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_a_stream_masked_block_by_block_equals_line_by_line(size: int) -> None:
+    """The provider's stream masks its complete lines together (fast): the lines it emits
+    are exactly the ones masking each line on its own gives, in ASCII and beyond."""
+    redactor = Redactor()
+    redactor.add_secret(CANARY)
+    text = (f"r1#show run\r\nhostname r1\r\nenable secret 5 {CANARY}a\r\n"
+            f"snmp-server community {CANARY}b RO\r\ndescription to {CANARY}\r\n"
+            f"İstanbul\r\n username ops secret 0 {CANARY}c\r\n \u017fecret x\r\nr1#")
+    emitted: list[str] = []
+    stream = StreamRedactor(emitted.append, redactor)
+    for start in range(0, len(text), size):
+        stream.feed(text[start:start + size])
+    stream.flush()
+    expected = [redactor.mask_line(line) for line in text.replace("\r\n", "\n").split("\n")]
+    assert emitted == expected
+    assert CANARY not in "".join(emitted)
