@@ -115,6 +115,8 @@ class TerminalPane(Widget):
         segments: list[Segment] = []
         for x in range(min(term.columns, self.size.width)):
             char = row[x]
+            if not char.data:  # the second cell of a wide character
+                continue
             key = (char.fg, char.bg, char.bold, char.underscore, char.reverse ^ (x == cursor),
                    char.italics)
             style = self._styles.get(key)
@@ -122,7 +124,7 @@ class TerminalPane(Widget):
                 style = Style(color=_colour(char.fg), bgcolor=_colour(char.bg), bold=char.bold,
                               underline=char.underscore, reverse=key[4], italic=char.italics)
                 self._styles[key] = style
-            segments.append(Segment(char.data or " ", style))
+            segments.append(Segment(char.data, style))
         return Strip(segments).simplify().adjust_cell_length(self.size.width)
 
 
