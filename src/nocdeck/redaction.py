@@ -305,7 +305,7 @@ class AlreadyMasked(str):
         return self.generation == GLOBAL_REDACTOR.generation and "\x00" not in self
 
 
-_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e]")
 """ASCII characters where `str.splitlines` (so `mask`) also starts a line; the block masking
 splits at `\\n` only."""
 
@@ -318,7 +318,7 @@ def mask_for_store(text: str) -> AlreadyMasked:
     (case folding beyond ASCII, other line breaks)."""
     text = text.replace("\x00", "")
     generation = GLOBAL_REDACTOR.generation
-    if not text.isascii() or any(brk in text for brk in _OTHER_LINE_BREAKS):
+    if not text.isascii() or _OTHER_LINE_BREAKS.search(text) is not None:
         masked = GLOBAL_REDACTOR.mask(text)
     else:
         masked = GLOBAL_REDACTOR.mask_block(text)

@@ -23,15 +23,26 @@ def backup_record(row: Backup) -> BackupRecord:
                         execution_id=row.execution_id)
 
 
+def backup_values(device: str, config: str, *, method: str,
+                  facts: Mapping[str, Any] | None = None, execution_id: str | None = None,
+                  taken_at: dt.datetime | None = None, backup_type: str = "config"
+                  ) -> dict[str, Any]:
+    """A new backup's column values, masked (once: the column keeps `mask_text`'s answer);
+    its sha256 is of the masked text that is kept."""
+    masked = mask_text(config)
+    return {"device": device, "backup_type": backup_type, "config": masked, "method": method,
+            "taken_at": taken_at or utcnow(), "facts": dict(facts or {}),
+            "execution_id": execution_id, "validated": False, "restore_count": 0,
+            "sha256": hashlib.sha256(masked.encode()).hexdigest()}
+
+
 def backup_row(device: str, config: str, *, method: str,
                facts: Mapping[str, Any] | None = None, execution_id: str | None = None,
                taken_at: dt.datetime | None = None, backup_type: str = "config") -> Backup:
-    """A new backup row, masked; its sha256 is of the masked text that is kept."""
-    masked = mask_text(config)
-    return Backup(device=device, backup_type=backup_type, config=masked, method=method,
-                  taken_at=taken_at or utcnow(), facts=dict(facts or {}),
-                  execution_id=execution_id, validated=False, restore_count=0,
-                  sha256=hashlib.sha256(masked.encode()).hexdigest())
+    """A new backup row (see `backup_values`)."""
+    return Backup(**backup_values(device, config, method=method, facts=facts,
+                                  execution_id=execution_id, taken_at=taken_at,
+                                  backup_type=backup_type))
 
 
 class BackupsMixin(StoreBase):

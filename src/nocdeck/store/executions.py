@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nocdeck.errors import StoreError
 from nocdeck.redaction import GLOBAL_REDACTOR, MASK_CHAR
-from nocdeck.store.backups import backup_row
+from nocdeck.store.backups import backup_values
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
 from nocdeck.store.history import execution_record
 from nocdeck.store.ids import new_id
-from nocdeck.store.models import DeviceLock, Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.models import Backup, DeviceLock, Execution, ExecutionDevice, ExecutionStep
 from nocdeck.store.records import (
     FINISHED_STATUSES,
     DeviceChange,
@@ -156,12 +156,10 @@ class ExecutionsMixin(EventsMixin, StoreBase):
 
     async def _progress(self, session: AsyncSession, item: DeviceProgress) -> None:
         change = dict(item.change)
-        for link, (config, method) in item.backups.items():
-            row = backup_row(item.device, config, method=method,
-                             execution_id=item.execution_id)
-            session.add(row)
-            await session.flush()
-            change[link] = row.id
+        for link, (config, method) in item.backups.items():  # Core: no ORM flush per backup
+            change[link] = await session.scalar(insert(Backup).returning(Backup.id).values(
+                backup_values(item.device, config, method=method,
+                              execution_id=item.execution_id)))
         table = cast(Table, ExecutionDevice.__table__)
         values: dict[str, Any] = _device_values(DeviceChange(item.device, **change))
         if item.append_dialogue:
