@@ -78,6 +78,7 @@ def child(out: str, argv: list[str]) -> int:
 
     from nocdeck.cli import main
 
+    stalls = _watch_event_loop()
     started = time.perf_counter()
     code = 0
     try:
@@ -88,8 +89,39 @@ def child(out: str, argv: list[str]) -> int:
         wall = time.perf_counter() - started
         Path(out).write_text(json.dumps({
             "wall": wall, "busy": _union(spans),
-            "calls": {k: [len(v), sum(v)] for k, v in calls.items()}}))
+            "calls": {k: [len(v), sum(v)] for k, v in calls.items()},
+            "stalls": stalls}))
     return code
+
+
+STALL = 0.010
+"""An event-loop callback this long (s) is a stall: no SSH traffic is served meanwhile."""
+
+
+def _watch_event_loop() -> dict[str, list[float]]:
+    """Time every event-loop callback of the child; the ones of `STALL` or more, summed by
+    the coroutine (or function) they ran: {name: [count, seconds]}."""
+    import asyncio.events
+
+    stalls: dict[str, list[float]] = {}
+    run = asyncio.events.Handle._run
+
+    def timed(handle: asyncio.events.Handle) -> None:
+        start = time.perf_counter()
+        run(handle)
+        spent = time.perf_counter() - start
+        if spent >= STALL:
+            callback = getattr(handle, "_callback", None)
+            task = getattr(callback, "__self__", None)
+            coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+            name = getattr(coro, "__qualname__", None) or getattr(
+                callback, "__qualname__", repr(callback))
+            entry = stalls.setdefault(str(name), [0, 0.0])
+            entry[0] += 1
+            entry[1] += spent
+
+    asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+    return stalls
 
 
 def _union(spans: list[tuple[float, float]]) -> float:
@@ -281,6 +313,14 @@ def store_breakdown(result: Result) -> list[str]:
     rows = [f"Store calls in the {LABELS[result.phase]} run (time summed over concurrent calls):",
             "", "| method | calls | total s |", "|---|---|---|"]
     rows += [f"| {name} | {n} | {total:.2f} |" for name, (n, total) in calls[:10]]
+    stalls = sorted(result.store.get("stalls", {}).items(), key=lambda kv: -kv[1][1])
+    if stalls:
+        count = sum(int(n) for n, _ in dict(stalls).values())
+        spent = sum(total for _, total in dict(stalls).values())
+        rows += ["", f"Event-loop stalls (one callback >= {1000 * STALL:.0f} ms): {count}, "
+                     f"{spent:.2f} s in all; by coroutine:", "",
+                 "| coroutine | stalls | total s |", "|---|---|---|"]
+        rows += [f"| {name} | {int(n)} | {total:.2f} |" for name, (n, total) in stalls[:8]]
     return rows
 
 
