@@ -1,6 +1,7 @@
 """How fast the TUI paints and answers keys.
 
     .venv/bin/python bench/tui.py [--runs 5] [--devices 200] [--rate 5000] [--keys 200]
+                                  [--skip-paint]
 
 (a) first paint: the real `nocdeck --lab` started in tmux (100x30, private socket,
     throw-away XDG dirs), timed from spawn until capture-pane shows the Catalog screen;
@@ -10,7 +11,7 @@
     20 Hz drain) with --devices rows, fed from another thread with --rate log lines per
     second in total (each line a LogLine of one device, every 1,000th a status change:
     about what 200 devices going running -> completed do), while
-    --keys Down presses move the device cursor. Latency = press sent until the DataTable
+    --keys Down presses move the device cursor. Latency = press sent until the DeviceTable
     cursor moved, read on the UI loop. Budget: p99 < 100 ms.
     The events come from a feeder thread, not from 200 lab devices pushing: the feeder
     produces the same event types at the stated rate, which the lab cannot reach alone.
@@ -65,15 +66,16 @@ def first_paint(runs: int) -> tuple[list[float], list[float]]:
 async def key_latency(devices: int, rate: int, keys: int) -> tuple[list[float], int]:
     from textual import events
     from textual.app import App
-    from textual.widgets import DataTable
 
     from nocdeck.config import Settings
     from nocdeck.engine import events as ev
     from nocdeck.screens.backend import Backend
     from nocdeck.screens.planning import RequestDraft
     from nocdeck.screens.push import PushScreen
+    from nocdeck.screens.widgets.devicetable import DeviceTable
 
     names = [f"sw-{n:03d}" for n in range(devices)]
+    drains: list[float] = []
 
     import nocdeck.screens.push as push_module
 
@@ -82,6 +84,11 @@ async def key_latency(devices: int, rate: int, keys: int) -> tuple[list[float], 
 
         def execute(self) -> None:  # type: ignore[override]
             self.status = "running"
+
+        def drain(self) -> None:
+            t0 = time.perf_counter()
+            super().drain()
+            drains.append(time.perf_counter() - t0)
 
     class Bench(App[None]):
         def on_mount(self) -> None:
@@ -115,7 +122,7 @@ async def key_latency(devices: int, rate: int, keys: int) -> tuple[list[float], 
         await pilot.pause(0.3)
         screen = app.screen
         assert isinstance(screen, FedPush)
-        table = screen.query_one(DataTable)
+        table = screen.query_one(DeviceTable)
         table.focus()
         feeder = threading.Thread(target=feed, args=(screen,), daemon=True)
         feeder.start()
@@ -135,6 +142,9 @@ async def key_latency(devices: int, rate: int, keys: int) -> tuple[list[float], 
         elapsed = time.perf_counter() - started
         stop.set()
         feeder.join(timeout=5)
+    if drains:
+        print(f"    drains: {len(drains)}, median {statistics.median(drains) * 1000:.1f} ms, "
+              f"p99 {pct(drains, 0.99) * 1000:.1f} ms, max {max(drains) * 1000:.1f} ms")
     return latencies, int(sent[0] / (elapsed + 1.0))
 
 
@@ -149,9 +159,10 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--rate", type=int, default=5000)
     parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--skip-paint", action="store_true", help="only (b), the key latency")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}")
-    if shutil.which("tmux"):
+    if shutil.which("tmux") and not args.skip_paint:
         paints, imports = first_paint(args.runs)
         paint, imp = statistics.median(paints), statistics.median(imports)
         print(f"(a) nocdeck --lab first paint: median {paint * 1000:.0f} ms "

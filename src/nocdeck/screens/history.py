@@ -16,7 +16,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from nocdeck.errors import InputError
-from nocdeck.store.when import parse_when
 
 if TYPE_CHECKING:
     from nocdeck.screens.backend import Backend
@@ -37,6 +36,8 @@ def parse_filter(text: str) -> tuple[dict[str, str], str | None]:
             return {}, (f"filter {word!r}: use KEY=VALUE with KEY one of "
                         f"{', '.join(FILTER_KEYS)}")
         if key in ("since", "until"):
+            from nocdeck.store.when import parse_when  # the store package: not before paint
+
             try:
                 parse_when(value, what=f"filter {key}=")
             except InputError as exc:
@@ -48,6 +49,8 @@ def parse_filter(text: str) -> tuple[dict[str, str], str | None]:
 def store_filters(filters: dict[str, str]) -> dict[str, Any]:
     """The filter words as `Store.list_executions` arguments; times read at each load, so
     `since=2h` keeps meaning the last two hours on refresh."""
+    from nocdeck.store.when import parse_when
+
     arguments: dict[str, Any] = {}
     for key, value in filters.items():
         if key in ("since", "until"):

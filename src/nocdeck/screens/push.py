@@ -1,18 +1,18 @@
 """Push: the live run, one row per device, the selected device's dialogue as it streams.
 
 The runner executes on the engine thread; its events land in an EventBuffer that the screen
-drains 20 times a second, so 200 devices streaming thousands of lines never starve the
-keyboard. `p` pauses new devices after the canary (the first device), `a` aborts: no new
-device starts, running ones finish or roll back as the workflow says.
+drains 20 times a second (no Textual message per event), so 200 devices streaming thousands
+of lines never starve the keyboard: a drain repaints only the device lines that changed
+(DeviceTable, Line API) and appends the selected device's new lines to the log once. `p`
+pauses new devices after the canary (the first device), `a` aborts: no new device starts,
+running ones finish or roll back as the workflow says.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -20,8 +20,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Footer, Header, Label, Log, ProgressBar, Static
 
+from nocdeck.screens.widgets.devicetable import DIALOGUE_KEPT, DeviceRow, DeviceTable
 from nocdeck.screens.widgets.eventbuffer import EventBuffer
 
 if TYPE_CHECKING:
@@ -31,26 +32,11 @@ if TYPE_CHECKING:
     from nocdeck.screens.planning import PlannedRequest, RequestDraft
     from nocdeck.screens.preview import PreviewScreen
 
-DIALOGUE_KEPT = 5_000
-"""Lines of dialogue kept per device (older ones are in the store's record)."""
+__all__ = ["DIALOGUE_KEPT", "DeviceRow", "PushScreen", "start_push"]
+
 DIALOGUE_SHOWN = 300
 """Lines of a device's backlog written when it is selected (a cursor move stays instant)."""
 FINISHED = {"completed", "no_change", "failed", "rolled_back", "cancelled", "skipped"}
-
-
-@dataclass
-class DeviceRow:
-    name: str
-    status: str = "pending"
-    step: str = ""
-    started: float | None = None
-    ended: float | None = None
-    dialogue: deque[str] = field(default_factory=lambda: deque(maxlen=DIALOGUE_KEPT))
-
-    def elapsed(self, now: float) -> str:
-        if self.started is None:
-            return ""
-        return f"{(self.ended or now) - self.started:5.1f}s"
 
 
 class CanaryQuestion(ModalScreen[bool]):
@@ -104,26 +90,21 @@ class PushScreen(Screen[None]):
         self.pause_after_canary = False
         self.selected: str | None = devices[0] if devices else None
         self.finished = False
+        self._shown_status = ""
+        self._shown_done = -1
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("starting…", id="push-status")
         yield ProgressBar(total=max(len(self.rows), 1), id="push-progress", show_eta=False)
         with Horizontal():
-            yield DataTable(id="push-devices", cursor_type="row")
+            yield DeviceTable(list(self.rows.values()), id="push-devices")
             yield Log(id="push-dialogue", max_lines=DIALOGUE_KEPT)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "push"
-        table = self.query_one(DataTable)
-        table.add_column("device", key="device")
-        table.add_column("status", key="status")
-        table.add_column("step", key="step")
-        table.add_column("elapsed", key="elapsed")
-        for row in self.rows.values():
-            table.add_row(row.name, row.status, "", "", key=row.name)
-        table.focus()
+        self.query_one(DeviceTable).focus()
         self.set_interval(1 / 20, self.drain)
         self.set_interval(1.0, self.refresh_elapsed)
         self.execute()
@@ -240,36 +221,34 @@ class PushScreen(Screen[None]):
                 shown.append(line)
 
     def refresh_rows(self, names: set[str]) -> None:
-        table = self.query_one(DataTable)
-        now = time.monotonic()
-        for name in names:
-            row = self.rows[name]
-            table.update_cell(name, "status", row.status)
-            table.update_cell(name, "step", row.step)
-            table.update_cell(name, "elapsed", row.elapsed(now))
+        """Repaint the changed device lines; the bar and the status line only if they moved
+        (a Static update re-lays the screen out)."""
+        self.query_one(DeviceTable).refresh_rows(names)
         done = sum(1 for r in self.rows.values() if r.status in FINISHED)
-        self.query_one(ProgressBar).update(progress=done)
+        if done != self._shown_done:
+            self._shown_done = done
+            self.query_one(ProgressBar).update(progress=done)
         if not self.finished:
             waiting = (" — waiting for approval: an approver opens F4 Approvals "
                        f"(or nocdeck approve {self.execution_id})"
                        if self.status == "awaiting_approval" else "")
-            self.query_one("#push-status", Static).update(
-                f"[b]{self.status}[/] · {self.execution_id or '…'} · {done}/{len(self.rows)} "
-                f"devices done{waiting}")
+            text = (f"[b]{self.status}[/] · {self.execution_id or '…'} · {done}/{len(self.rows)} "
+                    f"devices done{waiting}")
+            if text != self._shown_status:
+                self._shown_status = text
+                self.query_one("#push-status", Static).update(text)
 
     def refresh_elapsed(self) -> None:
         """Once a second: the elapsed time of the devices on screen still being changed."""
-        table = self.query_one(DataTable)
-        top = int(table.scroll_offset.y)
-        visible = list(self.rows.values())[top:top + table.size.height]
-        running = {r.name for r in visible if r.started and not r.ended}
+        table = self.query_one(DeviceTable)
+        running = [r.name for r in table.visible_rows() if r.started and not r.ended]
         if running:
-            self.refresh_rows(running)
+            table.refresh_rows(running)
 
-    @on(DataTable.RowHighlighted, "#push-devices")
-    def device_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        name = event.row_key.value
-        if name is None or (name == self.selected and self.query_one(Log).line_count):
+    @on(DeviceTable.Highlighted, "#push-devices")
+    def device_highlighted(self, event: DeviceTable.Highlighted) -> None:
+        name = event.name
+        if name == self.selected and self.query_one(Log).line_count:
             return
         self.selected = name
         log = self.query_one(Log)
