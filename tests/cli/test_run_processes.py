@@ -178,6 +178,8 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
     command = nocdeck(store_url, inventory, "run", "access-port-vlan", "-i", "device=r1",
                       "-i", "interface=Gi1/0/7", "-i", "vlan=40", "-i",
                       "description=killed mid push", "--yes", "--lease", "2")
+    # every line a little slow from the start: the run cannot finish between two polls
+    lab.set_faults("r1", DeviceFaults(latency=0.2))
     process = start(command, "alice@noc")
     try:
         execution_id = latest_run(store_url)
@@ -188,6 +190,7 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
         while time.monotonic() < deadline and not any(
                 "switchport access vlan 40" in line for line in config_lines(lab, "r1")):
             time.sleep(0.05)
+        time.sleep(1.2)  # the line is applied 1 s after it arrived; the next one is slow
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:
