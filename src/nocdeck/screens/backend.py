@@ -66,7 +66,13 @@ class Backend:
 
     async def workspace(self) -> Workspace:
         """The open workspace; raises what opening it raised (a NocdeckError for bad input)."""
-        return await asyncio.wrap_future(self._ready)
+        return await self._wait_ready()
+
+    async def _wait_ready(self) -> Workspace:
+        # Shielded: a cancelled waiter (a screen's exclusive worker restarted while the
+        # workspace still opens) would otherwise cancel `_ready` itself through wrap_future,
+        # and every later call would fail with CancelledError.
+        return await asyncio.shield(asyncio.wrap_future(self._ready))
 
     def workspace_now(self) -> Workspace | None:
         """The workspace if it is open already (screens opened after the catalog loaded)."""
@@ -77,7 +83,7 @@ class Backend:
     def submit(self, make: Callable[[Workspace], Awaitable[T]]) -> Future[T]:
         """Run `make(workspace)` on the engine loop; a concurrent Future of its result."""
         async def run() -> T:
-            workspace = await asyncio.wrap_future(self._ready)
+            workspace = await self._wait_ready()
             return await make(workspace)
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop)
