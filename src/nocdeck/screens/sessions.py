@@ -29,19 +29,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from nocdeck.errors import BadInput
-from nocdeck.recordings.terminal import (
-    SessionResult,
-    check_size,
-    run_interactive_session,
-    terminal_size,
-)
 
 if TYPE_CHECKING:
     from nocdeck.inventory.models import Device
+    from nocdeck.recordings.terminal import SessionResult
     from nocdeck.screens.backend import Backend
     from nocdeck.store.sessions import SessionSummary
 
-SessionOpener = Callable[["Device"], Awaitable[SessionResult]]
+SessionOpener = Callable[["Device"], Awaitable["SessionResult"]]
 """Runs one interactive session on a device and returns how it ended (record committed)."""
 
 LISTED = 200
@@ -59,6 +54,10 @@ class SessionRecorded(Message):
 def run_on_backend(backend: Backend, device: Device, *, stdin_fd: int, stdout_fd: int,
                    term_size: tuple[int, int] | None = None) -> Future[SessionResult]:
     """Start the recorded session on the engine loop, bridged to these file descriptors."""
+    # Imported here: the recorder pulls in asyncssh and the store, which the first paint of
+    # the app must not wait for.
+    from nocdeck.recordings.terminal import run_interactive_session
+
     return backend.submit(lambda ws: run_interactive_session(
         device, ws.settings, ws.store, stdin_fd=stdin_fd, stdout_fd=stdout_fd,
         term_size=term_size))
@@ -71,6 +70,8 @@ def terminal_opener(app: App[Any], backend: Backend) -> SessionOpener:
         if sys.__stdin__ is None or sys.__stdout__ is None:
             raise BadInput(f"{device.name}: no terminal to hand over to the session")
         stdin_fd, stdout_fd = sys.__stdin__.fileno(), sys.__stdout__.fileno()
+        from nocdeck.recordings.terminal import check_size, terminal_size
+
         check_size(device.name, terminal_size(stdout_fd))  # refuse before the screen goes
         with app.suspend():
             # Block the UI loop, as `os.system("vim")` would: nothing may paint over the
