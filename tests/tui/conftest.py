@@ -55,6 +55,8 @@ def static_opener(tmp_path: Path, count: int = 3, *, pinned: bool = False
         catalog = load_catalog(settings)
         if pinned:
             catalog.workflows = {slug: catalog.workflows[slug] for slug in PINNED_WORKFLOWS}
+            used = {step.task for wf in catalog.workflows.values() for step in wf.steps}
+            catalog.tasks = {slug: task for slug, task in catalog.tasks.items() if slug in used}
         try:
             yield Workspace(settings, store, catalog, static_inventory(count))
         finally:

@@ -1,4 +1,4 @@
-"""Catalog: the workflows by category, a fuzzy filter on `/`, and the chosen one's docs.
+"""Catalog: workflows by category and the tasks, a fuzzy filter on `/`, and the docs.
 
 Opens instantly: the list fills in when the engine thread has loaded the catalog, so the
 first paint never waits for Jinja2, pydantic or the lab.
@@ -17,15 +17,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from nocdeck.screens.describe import describe_workflow
+from nocdeck.screens.describe import describe_task, describe_workflow
 
 if TYPE_CHECKING:
     from nocdeck.catalog import Catalog
     from nocdeck.screens.backend import Backend
 
 
+TASK_PREFIX = "task:"
+"""Option ids of tasks carry this prefix; workflow options are their bare slug."""
+
+
 class CatalogScreen(Screen[None]):
-    """Pick a workflow; Enter opens its request form."""
+    """Pick a workflow (Enter opens its request form) or read about a task."""
 
     CSS_PATH = "catalog.tcss"
     AUTO_FOCUS = "#catalog-list"
@@ -45,7 +49,7 @@ class CatalogScreen(Screen[None]):
         yield Header()
         with Horizontal():
             with Vertical(id="catalog-left"):
-                yield Input(placeholder="/ to filter workflows", id="catalog-filter")
+                yield Input(placeholder="/ to filter workflows and tasks", id="catalog-filter")
                 yield OptionList(Option("loading the catalog…", disabled=True),
                                  id="catalog-list")
             with VerticalScroll(id="catalog-detail"):
@@ -89,6 +93,12 @@ class CatalogScreen(Screen[None]):
             label = matcher.highlight(workflow.name) if matcher else workflow.name
             by_category.setdefault(workflow.category, []).append(
                 (score, Option(label, id=slug)))
+        tasks: list[tuple[float, Option]] = []
+        for slug, task in self.catalog.tasks.items():
+            score = matcher.match(f"{task.name}  {slug}") if matcher else 1.0
+            if score > 0:
+                label = matcher.highlight(task.name) if matcher else task.name
+                tasks.append((score, Option(label, id=f"{TASK_PREFIX}{slug}")))
         options.clear_options()
         for category in sorted(by_category):
             options.add_option(Option(f"[b]{category}[/]", disabled=True))
@@ -96,11 +106,17 @@ class CatalogScreen(Screen[None]):
             if matcher:
                 found.sort(key=lambda item: -item[0])
             options.add_options(option for _, option in found)
-        if not by_category:
-            options.add_option(Option(f"no workflow matches {query!r}", disabled=True))
+        if tasks:
+            options.add_option(Option("[b]Tasks[/] [dim](run through a workflow)[/]",
+                                      disabled=True))
+            if matcher:
+                tasks.sort(key=lambda item: -item[0])
+            options.add_options(option for _, option in tasks)
+        if not by_category and not tasks:
+            options.add_option(Option(f"nothing matches {query!r}", disabled=True))
             return
-        # The best match overall is highlighted, whatever its category.
-        best = max((item for found in by_category.values() for item in found),
+        # The best match overall is highlighted, whatever its category; workflows first.
+        best = max((item for found in (*by_category.values(), tasks) for item in found),
                    key=lambda item: item[0])[1]
         options.highlighted = options.get_option_index(best.id or "")
 
@@ -108,7 +124,10 @@ class CatalogScreen(Screen[None]):
     def show_detail(self, event: OptionList.OptionHighlighted) -> None:
         if self.catalog is None or event.option.id is None:
             return
-        text = describe_workflow(self.catalog, event.option.id)
+        option_id = event.option.id
+        text = (describe_task(self.catalog, option_id.removeprefix(TASK_PREFIX))
+                if option_id.startswith(TASK_PREFIX) else
+                describe_workflow(self.catalog, option_id))
         self.query_one("#catalog-doc", Markdown).update(text)
 
     @on(OptionList.OptionSelected, "#catalog-list")
@@ -141,6 +160,10 @@ class CatalogScreen(Screen[None]):
     def action_open(self) -> None:
         slug = self.selected_workflow
         if self.catalog is None or slug is None:
+            return
+        if slug.startswith(TASK_PREFIX):
+            self.notify("a task runs as a step of a workflow: pick one of the workflows "
+                        "listed in its detail pane", title="task")
             return
         from nocdeck.screens.form import FormScreen
 

@@ -32,3 +32,32 @@ def describe_workflow(catalog: Catalog, slug: str) -> str:
             if doc:
                 parts += ["", *("   " + line for line in doc.splitlines()), ""]
     return "\n".join(parts)
+
+
+def describe_task(catalog: Catalog, slug: str) -> str:
+    """A task's docs, inputs, its implementations per platform and the workflows using it."""
+    task = catalog.task(slug)
+    parts = [f"# {task.name}", "", f"`{task.slug}` · task · {task.category}", ""]
+    if task.description:
+        parts += [task.description, ""]
+    if task.documentation.strip():
+        parts += [task.documentation.strip(), ""]
+    properties = (task.input_schema or {}).get("properties") or {}
+    required = set((task.input_schema or {}).get("required") or [])
+    parts += ["## Inputs", ""]
+    parts += [f"- **{name}** ({(schema or {}).get('type', 'any')}, "
+              f"{'required' if name in required else 'optional'})"
+              for name, schema in properties.items()] or ["(none)"]
+    parts += ["", "## Implementations", ""]
+    for impl in sorted(catalog.implementations_of(slug), key=lambda i: -i.priority):
+        where = impl.platform or "any platform"
+        version = f", version {impl.software_version_pattern}" \
+            if impl.software_version_pattern else ""
+        state = "" if impl.enabled else " (disabled)"
+        parts.append(f"- {impl.manufacturer} {where}{version}: `{impl.slug}`, "
+                     f"{impl.implementation_type}, priority {impl.priority}{state}")
+    users = [wf.name for wf in catalog.workflows.values()
+             if any(step.task == slug for step in wf.steps)]
+    parts += ["", "## Run it through a workflow", ""]
+    parts += [f"- {name}" for name in users] or ["No workflow uses this task yet."]
+    return "\n".join(parts)
