@@ -26,7 +26,7 @@ from nocdeck.errors import (
 )
 from nocdeck.providers.asyncssh_transport import CorkedTCP
 from nocdeck.providers.cli_dialect import PAGER, PASSWORD_PROMPT, QUESTION, CliDialect
-from nocdeck.providers.hostkeys import HostKeyCheck
+from nocdeck.providers.hostkeys import HostKeyCheck, OfferedKeyRecorder
 
 if TYPE_CHECKING:
     from nocdeck.providers.base import Provider
@@ -58,18 +58,6 @@ class Reply:
     prompt: str = ""
 
 
-class _HostKeyRecorder(asyncssh.SSHClient):
-    """Remembers the host key asyncssh could not match, so the refusal can show it."""
-
-    def __init__(self) -> None:
-        self.offered: asyncssh.SSHKey | None = None
-
-    def validate_host_public_key(self, host: str, addr: str, port: int,
-                                 key: asyncssh.SSHKey) -> bool:
-        self.offered = key
-        return False
-
-
 class CliShell:
     """The SSH session of one `AsyncsshProvider`; it reports on the provider's dialogue."""
 
@@ -99,7 +87,7 @@ class CliShell:
         """Connect, log in, open the shell and read up to the first prompt; return the banner."""
         creds = self.provider.credentials
         check = HostKeyCheck(self.device, self.options.known_hosts)
-        recorder = _HostKeyRecorder()
+        recorder = OfferedKeyRecorder()
         use_keys = creds.use_keys
         methods = "publickey,keyboard-interactive,password" if use_keys else \
             "keyboard-interactive,password"

@@ -265,3 +265,16 @@ def _line_matches(line: str, host: str, port: int) -> bool:
         return False
     host_keys, *_ = entry._match(host, "", None if port == 22 else port)
     return bool(host_keys)
+
+
+class OfferedKeyRecorder(asyncssh.SSHClient):
+    """Remembers the host key that known_hosts did not trust, so the refusal can show its
+    fingerprint; asyncssh calls this only for a key it could not match."""
+
+    def __init__(self) -> None:
+        self.offered: asyncssh.SSHKey | None = None
+
+    def validate_host_public_key(self, host: str, addr: str, port: int,
+                                 key: asyncssh.SSHKey) -> bool:
+        self.offered = key
+        return False

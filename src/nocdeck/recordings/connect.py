@@ -17,7 +17,7 @@ from nocdeck.credentials import ResolvedCredentials
 from nocdeck.errors import AuthenticationFailed, DeviceTimeout, DeviceUnreachable
 from nocdeck.inventory.models import Device
 from nocdeck.providers.asyncssh_shell import CIPHERS
-from nocdeck.providers.hostkeys import HostKeyCheck
+from nocdeck.providers.hostkeys import HostKeyCheck, OfferedKeyRecorder
 
 
 def ssh_config_paths() -> list[Path]:
@@ -26,24 +26,12 @@ def ssh_config_paths() -> list[Path]:
     return [path] if path.is_file() else []
 
 
-class _OfferedKey(asyncssh.SSHClient):
-    """Remembers the host key that known_hosts did not trust, so the refusal can show it."""
-
-    def __init__(self) -> None:
-        self.offered: asyncssh.SSHKey | None = None
-
-    def validate_host_public_key(self, host: str, addr: str, port: int,
-                                 key: asyncssh.SSHKey) -> bool:
-        self.offered = key
-        return False
-
-
 async def connect_device(device: Device, credentials: ResolvedCredentials, *,
                          known_hosts: str | None, connect_timeout: float
                          ) -> asyncssh.SSHClientConnection:
     """An authenticated connection to `device`, or one typed error naming it."""
     check = HostKeyCheck(device, known_hosts)
-    offered = _OfferedKey()
+    offered = OfferedKeyRecorder()
     where = f"{device.host}:{device.port}"
     keys = credentials.use_keys
     username = credentials.username if (device.credentials or device.username) else ()
