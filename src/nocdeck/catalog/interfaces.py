@@ -69,12 +69,10 @@ def _lookup(kind: str, platform: str) -> tuple[str, str] | None:
     return None
 
 
-def normalise_interface(name: str, platform: str) -> str:
-    """The platform's full interface name: `Gi1/0/1` -> `GigabitEthernet1/0/1` on IOS.
-
-    Junos names and names this module does not know are returned stripped but unchanged,
-    so an unusual interface never turns into a wrong one.
-    """
+def _rename(name: str, platform: str, form: int) -> str:
+    """`name` in the platform's long (form 0) or short (form 1) spelling; Junos names and
+    names this module does not know come back stripped but unchanged, so an unusual
+    interface never turns into a wrong one."""
     text = str(name).strip()
     if platform == "juniper_junos":
         return text.lower()
@@ -84,21 +82,17 @@ def normalise_interface(name: str, platform: str) -> str:
     found = _lookup(parts[0], platform)
     if found is None:
         return text
-    return f"{found[0]}{parts[1]}"
+    return f"{found[form]}{parts[1]}"
+
+
+def normalise_interface(name: str, platform: str) -> str:
+    """The platform's full interface name: `Gi1/0/1` -> `GigabitEthernet1/0/1` on IOS."""
+    return _rename(name, platform, 0)
 
 
 def short_interface(name: str, platform: str) -> str:
     """The abbreviated form that `show` tables print: `GigabitEthernet1/0/1` -> `Gi1/0/1`."""
-    text = str(name).strip()
-    if platform == "juniper_junos":
-        return text.lower()
-    parts = _split(text)
-    if parts is None:
-        return text
-    found = _lookup(parts[0], platform)
-    if found is None:
-        return text
-    return f"{found[1]}{parts[1]}"
+    return _rename(name, platform, 1)
 
 
 def same_interface(left: str, right: str, platform: str) -> bool:

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from nocdeck.screens.execution import describe_execution
+from nocdeck.screens.execution import show_execution
 
 if TYPE_CHECKING:
     from nocdeck.screens.backend import Backend
@@ -115,14 +115,8 @@ class DecisionScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def load(self) -> None:
-        text = self.query_one("#decision-text", Static)
-        try:
-            detail = await self.backend.call(
-                lambda ws: ws.store.get_execution(self.execution_id))
-        except Exception as exc:
-            text.update(f"cannot read {self.execution_id}: {exc}")
-            return
-        text.update(describe_execution(detail))
+        await show_execution(self.backend, self.execution_id,
+                             self.query_one("#decision-text", Static))
 
     def action_approve(self) -> None:
         self.decide(True)

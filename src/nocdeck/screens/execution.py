@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from nocdeck.store import ExecutionDetail
 
 
+async def show_execution(backend: Backend, execution_id: str, target: Static) -> None:
+    """Read one execution from the store (on the engine thread) into `target`; a store
+    that cannot be read is said in its place, never a traceback."""
+    try:
+        detail = await backend.call(lambda ws: ws.store.get_execution(execution_id))
+    except Exception as exc:
+        target.update(f"cannot read {execution_id}: {exc}")
+        return
+    target.update(describe_execution(detail))
+
+
 def describe_execution(detail: ExecutionDetail) -> Text:
     """The record as a NOC engineer reads it; every text in it was masked by the store."""
     ex = detail.execution
@@ -86,11 +97,5 @@ class ExecutionScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def load(self) -> None:
-        text = self.query_one("#execution-text", Static)
-        try:
-            detail = await self.backend.call(
-                lambda ws: ws.store.get_execution(self.execution_id))
-        except Exception as exc:
-            text.update(f"cannot read {self.execution_id}: {exc}")
-            return
-        text.update(describe_execution(detail))
+        await show_execution(self.backend, self.execution_id,
+                             self.query_one("#execution-text", Static))

@@ -9,6 +9,7 @@ from the snapshot when the inventory is offline, with the same answers.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,10 +95,8 @@ def search_devices(inventory: NautobotInventory, text: str = "",
     """
     server, local = _split_filters(filters or {})
     if inventory.client is not None and not inventory.offline:
-        try:
+        with contextlib.suppress(NautobotUnreachable):  # gone mid-session: use the snapshot
             return _search_online(inventory, text, server, local, limit)
-        except NautobotUnreachable:
-            pass
     return _search_snapshot(inventory, text, server, local, limit)
 
 
