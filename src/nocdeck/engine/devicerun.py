@@ -46,7 +46,7 @@ from nocdeck.inventory.nautobot.writeback import refresh_device, revert_all
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
-from nocdeck.store.executions import DeviceProgress
+from nocdeck.store.progress import DeviceProgress
 from nocdeck.store.types import utcnow
 
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from nocdeck.errors import StoreError
 from nocdeck.store import Store
-from nocdeck.store.executions import DeviceProgress
+from nocdeck.store.progress import DeviceProgress
 
 T = TypeVar("T")
 

@@ -8,23 +8,21 @@ two processes that approve the same run at once cannot both start it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nocdeck.errors import StoreError
 from nocdeck.redaction import GLOBAL_REDACTOR, MASK_CHAR
-from nocdeck.store.backups import backup_values
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
 from nocdeck.store.history import execution_record
 from nocdeck.store.ids import new_id
-from nocdeck.store.models import Backup, DeviceLock, Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.models import Execution, ExecutionDevice, ExecutionStep
+from nocdeck.store.progress import ProgressMixin
 from nocdeck.store.records import (
     FINISHED_STATUSES,
     DeviceChange,
@@ -34,9 +32,9 @@ from nocdeck.store.records import (
     ExecutionRecord,
     ExecutionStatus,
     NewStep,
-    PushOutcome,
     StepStatus,
 )
+from nocdeck.store.rows import check_value, device_values, step_update, step_values
 from nocdeck.store.types import utcnow
 
 CREDENTIAL_PREFIX = "cred:"
@@ -52,19 +50,6 @@ class ExecutionStateConflict(StoreError):
         super().__init__(f"execution {execution_id} is {actual}, not {wanted}")
 
 
-_ALLOWED: dict[type[Any], frozenset[str]] = {}
-
-
-def _check(value: str, allowed: type[Any], what: str) -> str:
-    values = _ALLOWED.get(allowed)
-    if values is None:
-        values = _ALLOWED[allowed] = frozenset(member.value for member in allowed)
-    if value not in values:
-        choices = ", ".join(member.value for member in allowed)
-        raise ValueError(f"unknown {what} {value!r}: one of {choices}")
-    return value
-
-
 def stored_inputs(inputs: Mapping[str, Any], secret_inputs: Collection[str]) -> dict[str, Any]:
     """The inputs as recorded: a secret input keeps only its `cred:` reference, never a value."""
     stored = dict(inputs)
@@ -78,109 +63,7 @@ def stored_inputs(inputs: Mapping[str, Any], secret_inputs: Collection[str]) -> 
     return stored
 
 
-def _device_values(change: DeviceChange) -> dict[str, Any]:
-    values = {f.name: getattr(change, f.name) for f in fields(DeviceChange)
-              if f.name != "device" and getattr(change, f.name) is not None}
-    if "status" in values:
-        _check(values["status"], DeviceStatus, "device status")
-    if "outcome" in values:
-        _check(values["outcome"], PushOutcome, "push outcome")
-    for key in ("lines_to_push", "pushed_lines"):
-        if key in values:
-            values[key] = list(values[key])
-    return values
-
-
-def _step_values(*, status: str | None = None, implementation: str | None = None,
-                 rendered_content: str | None = None, inputs: Mapping[str, Any] | None = None,
-                 outputs: Mapping[str, Any] | None = None, error: str | None = None,
-                 attempts: int | None = None) -> dict[str, Any]:
-    now = utcnow()
-    values: dict[str, Any] = {
-        key: value for key, value in (
-            ("status", status and _check(status, StepStatus, "step status")),
-            ("implementation", implementation), ("rendered_content", rendered_content),
-            ("inputs", None if inputs is None else dict(inputs)),
-            ("outputs", None if outputs is None else dict(outputs)),
-            ("error", error), ("attempts", attempts),
-        ) if value is not None}
-    if status == StepStatus.RUNNING:
-        values["started_at"] = func.coalesce(ExecutionStep.started_at, now)
-    elif status is not None and status != StepStatus.PENDING:
-        values["finished_at"] = now
-    return values
-
-
-@dataclass
-class DeviceProgress:
-    """One device's back-to-back writes (status, steps, dialogue, backups, lock), committed
-    together: one transaction instead of one per write."""
-
-    execution_id: str
-    device: str
-    change: dict[str, Any] = field(default_factory=dict)
-    """`update_device` keyword values."""
-    append_dialogue: str = ""
-    steps: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    """(step id, `update_step` keyword values), in order."""
-    backups: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Link column (`backup_before_id` / `backup_after_id`) -> (config, method)."""
-    release_lock: str | None = None
-    """The holder whose lock on the device (this execution's, this process's) is given back."""
-
-    def __bool__(self) -> bool:
-        return bool(self.change or self.append_dialogue or self.steps or self.backups
-                    or self.release_lock)
-
-
-class ExecutionsMixin(EventsMixin, StoreBase):
-    async def record_progress(self, batch: Sequence[DeviceProgress]) -> list[StoreError | None]:
-        """Commit many devices' progress in one transaction (group commit). When that
-        transaction fails, each device's writes are tried alone, so a bad write fails only
-        its own device: the answer has, per item, None (committed) or its StoreError."""
-        if not batch:
-            return []
-        try:
-            async with self._writing() as session:
-                for item in batch:
-                    await self._progress(session, item)
-            return [None] * len(batch)
-        except (StoreError, IntegrityError, ValueError) as exc:
-            if len(batch) == 1:
-                return [exc if isinstance(exc, StoreError) else StoreError(
-                    f"store at {self.url}: {exc}")]
-        results: list[StoreError | None] = []
-        for item in batch:
-            results += await self.record_progress([item])
-        return results
-
-    async def _progress(self, session: AsyncSession, item: DeviceProgress) -> None:
-        change = dict(item.change)
-        for link, (config, method) in item.backups.items():  # Core: no ORM flush per backup
-            change[link] = await session.scalar(insert(Backup).returning(Backup.id).values(
-                backup_values(item.device, config, method=method,
-                              execution_id=item.execution_id)))
-        table = cast(Table, ExecutionDevice.__table__)
-        values: dict[str, Any] = _device_values(DeviceChange(item.device, **change))
-        if item.append_dialogue:
-            values["dialogue"] = func.coalesce(table.c.dialogue, "") + bindparam(
-                "_text", item.append_dialogue, type_=table.c.dialogue.type)
-        if values:
-            result = await session.execute(update(table).where(
-                table.c.execution_id == item.execution_id,
-                table.c.device == item.device).values(values))
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise StoreError(f"execution {item.execution_id} has no device "
-                                 f"{item.device!r} in store at {self.url}")
-        for step_id, step in item.steps:
-            await session.execute(update(ExecutionStep).where(ExecutionStep.id == step_id)
-                                  .values(_step_values(**step)))
-        if item.release_lock is not None:
-            await session.execute(delete(DeviceLock).where(
-                DeviceLock.device == item.device, DeviceLock.holder == item.release_lock,
-                DeviceLock.pid == os.getpid(), DeviceLock.execution_id == item.execution_id))
-
-
+class ExecutionsMixin(EventsMixin, ProgressMixin, StoreBase):
     async def create_execution(
         self,
         *,
@@ -201,8 +84,8 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         scheduled_for: dt.datetime | None = None,
     ) -> ExecutionRecord:
         """Record a new plan or run with its target devices (each `pending`)."""
-        _check(kind, ExecutionKind, "execution kind")
-        _check(status, ExecutionStatus, "execution status")
+        check_value(kind, ExecutionKind, "execution kind")
+        check_value(status, ExecutionStatus, "execution status")
         for _attempt in range(5):
             now = utcnow()
             row = Execution(
@@ -273,7 +156,7 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         With `expected`, refuse (ExecutionStateConflict) unless the execution is in one of
         those statuses: the compare-and-set that makes "exactly one process runs it" true.
         """
-        _check(status, ExecutionStatus, "execution status")
+        check_value(status, ExecutionStatus, "execution status")
         async with self._writing() as session:
             row = await self._locked_execution(session, execution_id)
             if expected is not None and row.status not in expected:
@@ -342,7 +225,7 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         """Record many devices' results in one transaction (a plan of a thousand devices)."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for change in changes:
-            values = _device_values(change)
+            values = device_values(change)
             if values:
                 groups.setdefault(tuple(sorted(values)), []).append(
                     {**values, "_device": change.device})
@@ -377,7 +260,7 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         now = utcnow()
         rows = [{"execution_id": execution_id, "device": step.device, "order": step.order,
                  "name": step.name, "step_type": step.step_type,
-                 "status": _check(step.status, StepStatus, "step status"),
+                 "status": check_value(step.status, StepStatus, "step status"),
                  "implementation": step.implementation,
                  "rendered_content": step.rendered_content,
                  "inputs": dict(step.inputs) if step.inputs is not None else None,
@@ -418,13 +301,13 @@ class ExecutionsMixin(EventsMixin, StoreBase):
         attempts: int | None = None,
     ) -> None:
         """Record a step's progress; start and finish times follow from its status."""
-        values = _step_values(status=status, implementation=implementation,
-                              rendered_content=rendered_content, inputs=inputs,
-                              outputs=outputs, error=error, attempts=attempts)
+        values = step_values(status=status, implementation=implementation,
+                             rendered_content=rendered_content, inputs=inputs,
+                             outputs=outputs, error=error, attempts=attempts)
         if not values:
             return
         async with self._writing() as session:
-            result = await session.execute(
-                update(ExecutionStep).where(ExecutionStep.id == step_id).values(values))
+            result = await session.execute(step_update(tuple(sorted(values))),
+                                           {**values, "_step": step_id})
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise StoreError(f"no execution step {step_id} in store at {self.url}")
