@@ -67,11 +67,15 @@ class LabProcess:
     """`nocdeck lab up --devices N --json --inventory-out FILE` as a child process."""
 
     def __init__(self, devices: int, inventory_path: Path, *, start_timeout: float = 120.0,
-                 extra_args: list[str] | None = None) -> None:
+                 extra_args: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.devices = devices
         self.inventory_path = inventory_path
         self.start_timeout = start_timeout
         self.extra_args = extra_args or []
+        self.env = env
+        """The lab's environment (None: this process's); its HOME holds the parsed copy of
+        the inventory it writes (nocdeck.parsecache), as for a user who ran `lab up`."""
         self.records: list[dict[str, Any]] = []
         self.process: subprocess.Popen[str] | None = None
 
@@ -84,7 +88,7 @@ class LabProcess:
         command = [nocdeck_executable(), "lab", "up", "--devices", str(self.devices), "--json",
                    "--inventory-out", str(self.inventory_path), *self.extra_args]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                        text=True, env=self.env)
         ready = threading.Event()
 
         def read() -> None:

@@ -190,6 +190,9 @@ def run_baseline(records: list[dict[str, Any]], lines: dict[str, list[str]]) -> 
 
 # -- nocdeck run, and what its store says afterwards --------------------------------------------
 PROFILE: str | None = None
+COLD = False
+"""--cold: no parsed copy of the inventory (nocdeck.parsecache off), as for the first
+command after the inventory file was edited by hand."""
 """--profile FILE: the nocdeck child runs under cProfile, its stats written to FILE."""
 
 
@@ -247,7 +250,10 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
     from _lab_process import LabProcess, Meter
 
     inventory = tmp / f"{phase}-inventory.yaml"
-    with LabProcess(devices, inventory) as lab:
+    env = dict(os.environ, NOCDECK_USER="bench", HOME=str(tmp), NO_COLOR="1")
+    if COLD:
+        env["NOCDECK_PARSE_CACHE"] = "off"
+    with LabProcess(devices, inventory, env=env) as lab:
         if phase == "baseline":
             lines = rendered_lines(inventory)
             with Meter(lab.pid) as meter:
@@ -255,7 +261,6 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
             return Result(phase, meter.wall, meter.client_cpu, meter.lab_cpu, failures)
         store_url = pg_url if phase == "postgres" else f"sqlite+aiosqlite:///{tmp}/run.db"
         timings = tmp / f"{phase}-store.json"
-        env = dict(os.environ, NOCDECK_USER="bench", HOME=str(tmp), NO_COLOR="1")
         command = nocdeck_command(store_url, inventory, concurrency, timings)
         cpu0 = children_cpu()
         with Meter(lab.pid) as meter:
@@ -372,11 +377,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the nocdeck child under cProfile (stats to FILE; slower)")
+    parser.add_argument("--cold", action="store_true",
+                        help="nocdeck parses the inventory's YAML (no parsed copy from the lab)")
     parser.add_argument("--skip-baseline", action="store_true",
                         help="only the nocdeck phases (to profile; no verdict)")
     args = parser.parse_args(argv)
-    global PROFILE
-    PROFILE = args.profile
+    global PROFILE, COLD
+    PROFILE, COLD = args.profile, args.cold
     if args.devices < 1 or args.rounds < 1 or args.concurrency < 1:
         parser.error("--devices, --rounds and --concurrency must be at least 1")
     from _lab_process import machine_note
@@ -406,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = (f".venv/bin/python bench/run_fanout.py --devices {args.devices} --concurrency "
                f"{args.concurrency} --rounds {args.rounds}"
-               + (" --postgres" if args.postgres else ""))
+               + (" --postgres" if args.postgres else "") + (" --cold" if args.cold else ""))
     last = {r.phase: r for r in results}
     body = "\n".join([
         SECTION, "",
@@ -414,7 +421,10 @@ def main(argv: list[str] | None = None) -> int:
         f"device, no approval, no save) on {args.devices} lab devices with `--device 'r*' "
         f"--yes --concurrency {args.concurrency}`, the real command in a subprocess, against "
         "plain netmiko in 20 threads doing the same device work (backup read, push, read "
-        "back); each phase on a fresh `nocdeck lab up` process, every phase in the same run.",
+        "back); each phase on a fresh `nocdeck lab up` process, every phase in the same run. "
+        + ("The inventory's YAML is parsed by the run (--cold: no parsed copy)."
+           if args.cold else "The run reads the parsed copy of the inventory that `lab up` "
+           "left beside it (nocdeck.parsecache), as after any earlier nocdeck command."),
         "", f"Machine: {machine_note()}, nproc {os.cpu_count()}", "",
         "Load average (1 min) after each phase: "
         + ", ".join(f"{x:.1f}" for x in loads) + " - the 2 cores are shared with other work.",

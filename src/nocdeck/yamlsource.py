@@ -60,7 +60,17 @@ class YamlDocument:
 
     path: Path
     data: Any
-    node: yaml.Node | None
+    tree: yaml.Node | None = None
+    text: str | None = None
+    """The single document's source, composed into `tree` only when a line is asked for
+    (data that came from `nocdeck.parsecache` has no tree until an error needs one)."""
+
+    @property
+    def node(self) -> yaml.Node | None:
+        if self.tree is None and self.text is not None:
+            nodes = list(yaml.compose_all(self.text, Loader=_UniqueKeyLoader))
+            self.tree, self.text = (nodes[0] if nodes else None), None
+        return self.tree
 
     @property
     def line(self) -> int:
@@ -127,14 +137,14 @@ def load_documents(path: Path, text: str | None = None) -> Iterator[YamlDocument
             raise _problem_from_yaml_error(path, exc) from None
         finally:
             loader.dispose()
-        yield YamlDocument(path=path, data=data, node=node)
+        yield YamlDocument(path=path, data=data, tree=node)
 
 
-def load_document(path: Path) -> YamlDocument:
+def load_document(path: Path, text: str | None = None) -> YamlDocument:
     """Load a single-document YAML file (an empty file is an empty mapping at line 1)."""
-    docs = list(load_documents(path))
+    docs = list(load_documents(path, text))
     if not docs:
-        return YamlDocument(path=path, data={}, node=None)
+        return YamlDocument(path=path, data={})
     if len(docs) > 1:
         raise YamlProblem(path, docs[1].line, "expected one YAML document, found several")
     return docs[0]

@@ -18,7 +18,7 @@ import click
 
 from nocdeck.commands.common import CliState, pass_state, run_async
 from nocdeck.errors import LabError
-from nocdeck.inventory import dump_inventory
+from nocdeck.inventory.local import write_inventory
 from nocdeck.lab.faults import FAULT_SYNTAX, DeviceFaults, parse_fault
 from nocdeck.lab.server import PLATFORMS, Lab, LabSpec
 
@@ -105,7 +105,7 @@ async def _serve(lab_: Lab, *, as_json: bool, inventory_out: Path | None,
 
 def _write_inventory(lab_: Lab, path: Path) -> None:
     try:
-        path.expanduser().write_text(dump_inventory(lab_.inventory()), encoding="utf-8")
+        write_inventory(lab_.inventory(), path.expanduser())
     except OSError as exc:
         raise LabError(f"--inventory-out {path}: cannot write it ({exc.strerror})") from None
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nocdeck import parsecache
 from nocdeck.errors import InventoryError
 from nocdeck.inventory.models import Device, Inventory
 from nocdeck.yamlsource import YamlDocument, YamlProblem, load_document
@@ -103,7 +104,12 @@ def load_inventory(path: Path | str) -> Inventory:
     """Read a local inventory file; every problem is an InventoryError naming file:line."""
     path = Path(path).expanduser()
     try:
-        doc = load_document(path)
+        text = path.read_text(encoding="utf-8")
+        key = parsecache.key_of(text)
+        data = parsecache.recall(key)
+        if not parsecache.missing(data):  # this very text parsed and validated before
+            return parse_inventory(YamlDocument(path, data, text=text))
+        doc = load_document(path, text)
     except FileNotFoundError:
         raise InventoryError(f"{path}: inventory file not found") from None
     except IsADirectoryError:
@@ -114,11 +120,29 @@ def load_inventory(path: Path | str) -> Inventory:
         raise InventoryError(f"{path}:1: not a UTF-8 text file") from None
     except YamlProblem as exc:
         raise InventoryError(str(exc)) from None
-    return parse_inventory(doc)
+    payload = parsecache.freeze(key, doc.data)
+    inventory = parse_inventory(doc)
+    parsecache.keep(key, payload)
+    return inventory
 
 
 def dump_inventory(inventory: Inventory) -> str:
     """Write an Inventory back out in the local file format (used by `lab up --inventory-out`)."""
+    return yaml.safe_dump(inventory_data(inventory), sort_keys=False, default_flow_style=False)
+
+
+def write_inventory(inventory: Inventory, path: Path) -> None:
+    """Write an Inventory to `path` (OSError when it cannot), and keep its parsed copy
+    (`nocdeck.parsecache`): the next command that loads it skips the YAML parse."""
+    data = inventory_data(inventory)
+    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    path.write_text(text, encoding="utf-8")
+    key = parsecache.key_of(text)
+    parsecache.keep(key, parsecache.freeze(key, data))
+
+
+def inventory_data(inventory: Inventory) -> dict[str, Any]:
+    """An Inventory as the local file's data (what `load_inventory` reads back)."""
     devices: dict[str, Any] = {}
     groups: dict[str, Any] = {}
     for device in inventory:
@@ -131,4 +155,4 @@ def dump_inventory(inventory: Inventory) -> str:
     # Group settings are already resolved into each device; the groups stay as labels.
     document: dict[str, Any] = {"groups": groups} if groups else {}
     document["devices"] = devices
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    return document

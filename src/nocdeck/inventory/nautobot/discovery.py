@@ -19,7 +19,7 @@ from typing import Any
 from nocdeck.config import Settings
 from nocdeck.credentials.resolver import resolve_credentials
 from nocdeck.errors import InputError, NocdeckError
-from nocdeck.inventory.local import dump_inventory, load_inventory
+from nocdeck.inventory.local import load_inventory, write_inventory
 from nocdeck.inventory.models import Device, Inventory
 from nocdeck.inventory.nautobot.client import NautobotClient
 from nocdeck.inventory.nautobot.configread import read_interfaces
@@ -174,7 +174,7 @@ def onboard_file(result: DiscoveryResult, path: Path) -> DiscoveryResult:
             result.updated += 1
         merged[device.name] = device
     try:
-        path.write_text(dump_inventory(Inventory(merged.values())), encoding="utf-8")
+        write_inventory(Inventory(merged.values()), path)
     except OSError as exc:
         raise InputError(f"{path}: cannot write the inventory ({exc.strerror})") from None
     return result
