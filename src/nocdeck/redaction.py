@@ -71,8 +71,32 @@ _MAYBE_SECRET = re.compile("|".join(_SECRET_WORDS), re.IGNORECASE)
 
 
 def _secret_word_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each line holding a secret word, found with `str.find` on the
-    lower-cased text (an order of magnitude faster than a regex scan of 20 MB)."""
+    """(start, end) of each line holding a secret word, in order: the lines a secret-line
+    pattern could match, so the only ones worth splitting out."""
+    if _WORD_SCANNER is not None and text.isascii():
+        return _lines_at(text, _WORD_SCANNER.word_ends(text.encode("ascii")))
+    return _secret_word_lines_find(text)
+
+
+def _lines_at(text: str, ends: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of each line in which a word ends at one of `ends` (a word never holds
+    a newline, so the line is the one around the word's last character)."""
+    spans = []
+    line_end = -1
+    for at in sorted(ends):
+        if at <= line_end:
+            continue
+        start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", at)
+        if line_end < 0:
+            line_end = len(text)
+        spans.append((start, line_end))
+    return spans
+
+
+def _secret_word_lines_find(text: str) -> list[tuple[int, int]]:
+    """`_secret_word_lines` without Hyperscan: `str.find` on the lower-cased text, one pass
+    per secret word (an order of magnitude faster than a `re` alternation over 20 MB)."""
     low = text.lower()
     if len(low) != len(text):  # `İ` lower-cases to two characters: positions would shift
         return _every_line(text)
@@ -89,6 +113,52 @@ def _secret_word_lines(text: str) -> list[tuple[int, int]]:
         end = text.find("\n", start)
         spans.append((start, len(text) if end < 0 else end))
     return spans
+
+
+class _WordScanner:
+    """Finds every secret word in ASCII bytes in one pass (Hyperscan: case-insensitive
+    literals, a few ms per 20 MB where the `str.find` passes take ~70 ms).
+
+    For ASCII text it finds exactly what `_secret_word_lines_find` finds (ASCII case folding
+    is Hyperscan's caseless); other text goes that way. One scratch space per thread, so a
+    shared `Redactor` stays safe to use from several threads."""
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        import hyperscan
+
+        self._hs = hyperscan
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(expressions=[w.encode("ascii") for w in words],
+                         ids=list(range(len(words))), elements=len(words),
+                         flags=hyperscan.HS_FLAG_CASELESS, literal=True)
+        self._local = threading.local()
+
+    def word_ends(self, data: bytes) -> list[int]:
+        """The offset just past each secret word found in `data`."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._hs.Scratch(self._db)
+        ends: list[int] = []
+
+        def found(_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            ends.append(end)
+
+        self._db.scan(data, match_event_handler=found, scratch=scratch)
+        return ends
+
+
+def _word_scanner() -> _WordScanner | None:
+    """The Hyperscan scanner, or None where Hyperscan is not installed or not usable on this
+    CPU (it needs SSSE3): the masking is the same either way, only slower."""
+    try:
+        scanner = _WordScanner(_SECRET_WORDS)
+        scanner.word_ends(b"probe")
+    except Exception:  # ImportError, hyperscan.error (HS_ARCH_ERROR on an old CPU)
+        return None
+    return scanner
+
+
+_WORD_SCANNER = _word_scanner()
 
 
 def _every_line(text: str) -> list[tuple[int, int]]:
