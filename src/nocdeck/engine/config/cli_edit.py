@@ -24,6 +24,9 @@ class CliEditor:
     _index: dict[int, tuple[ConfigNode, dict[str, list[ConfigNode]]]] = field(
         default_factory=dict)
     """Per section (by identity; the node is held so its id is never reused): key -> lines."""
+    _gone: dict[tuple[int, str], int] = field(default_factory=dict)
+    """(section id, key) -> where a line stood before it was removed: a line set again
+    (`no description` then `description X`) goes back there, as the device shows it."""
 
     # ------------------------------------------------------------------ lookups
 
@@ -112,6 +115,12 @@ class CliEditor:
 
     def _insert(self, parent: ConfigNode, node: ConfigNode, *, section: bool) -> None:
         kids = parent.children
+        k = key(self.dialect, node.line)
+        was = self._gone.pop((id(parent), k), None) if k is not None and not section else None
+        if was is not None:
+            kids.insert(min(was, len(kids)), node)
+            self._keyed(parent).setdefault(k, []).append(node)  # type: ignore[arg-type]
+            return
         at_root = parent is self.root
         mine = words(self.dialect, node) or [node.line]
         first = mine[0]
@@ -142,7 +151,6 @@ class CliEditor:
                 kids[pos:pos] = [node, separator]
             else:
                 kids.insert(pos, node)
-        k = key(self.dialect, node.line)
         if k is not None:
             self._keyed(parent).setdefault(k, []).append(node)
 
@@ -155,6 +163,7 @@ class CliEditor:
             del kids[pos]
         k = key(self.dialect, node.line)
         if k is not None:
+            self._gone[(id(parent), k)] = pos
             bucket = self._keyed(parent).get(k, [])
             if node in bucket:
                 bucket.remove(node)
