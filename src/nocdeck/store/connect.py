@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -66,15 +66,16 @@ def parse_store_url(text: str) -> URL:
     return url
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writers.
+def tune_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writers (on the sync
+    engine of an async one, or on a sync engine of its own).
 
     pysqlite's own transaction handling starts transactions late and as readers; two
     processes that then both try to write deadlock at once instead of waiting. nocdeck
     takes the write lock up front for transactions that write (the SQLAlchemy recipe).
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -84,7 +85,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
@@ -101,7 +102,7 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
                              f"{exc.strerror}") from None
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                                      pool_size=pool_size, max_overflow=pool_size)
-        _tune_sqlite(engine)
+        tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(
         url,

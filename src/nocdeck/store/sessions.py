@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Float,
     ForeignKey,
     Integer,
@@ -29,8 +30,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from nocdeck.errors import StoreError
@@ -38,6 +39,7 @@ from nocdeck.redaction import GLOBAL_REDACTOR, MARKERS, AlreadyMasked
 from nocdeck.store.base import StoreBase
 from nocdeck.store.ids import new_id
 from nocdeck.store.models import Base, BigId, SessionRecord
+from nocdeck.store.transcripts import ThreadWriter
 from nocdeck.store.types import utcnow
 
 STALE_AFTER = dt.timedelta(seconds=30)
@@ -103,6 +105,7 @@ class SessionCommandRow(Base):
 
 _EVENTS: Table = SessionEventRow.__table__  # type: ignore[assignment]
 _COMMANDS: Table = SessionCommandRow.__table__  # type: ignore[assignment]
+_RECORDS: Table = SessionRecord.__table__  # type: ignore[assignment]
 """Core tables: a batch of events is one executemany, without the ORM's per-row work."""
 
 
@@ -159,6 +162,26 @@ def _events_of(row: SessionEvent) -> list[SessionEvent]:
             for label in row.data.split(MARKER_SEPARATOR)]
 
 
+def _write_batch(db: Connection | Session, session_id: str, events: Sequence[SessionEvent],
+                 new_commands: Sequence[SessionCommand], answers: dict[int, str],
+                 redaction_count: int, seen_at: dt.datetime) -> None:
+    """One batch of a session, as Core statements (a batch of events is one executemany,
+    without the ORM's per-row work), inside the caller's transaction."""
+    if events:
+        db.execute(insert(_EVENTS), [
+            {"session_id": session_id, "seq": e.seq, "t": e.t, "kind": e.kind, "data": e.data}
+            for e in events])
+    if new_commands:
+        db.execute(insert(_COMMANDS), [
+            {"session_id": session_id, "seq": c.seq, "at": c.at, "t": c.t,
+             "command": c.command, "answer": c.answer} for c in new_commands])
+    for seq, answer in answers.items():
+        db.execute(update(_COMMANDS).where(_COMMANDS.c.session_id == session_id,
+                                           _COMMANDS.c.seq == seq).values(answer=answer))
+    db.execute(update(_RECORDS).where(_RECORDS.c.id == session_id)
+               .values(ended_at=seen_at, redaction_count=redaction_count))
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -191,28 +214,36 @@ class SessionsMixin(StoreBase):
                 continue
         raise StoreError(f"store at {self.url}: could not allocate a session id")
 
+    _transcript_writer: ThreadWriter | None = None
+
     async def append_session(self, session_id: str, events: Sequence[SessionEvent], *,
                              new_commands: Sequence[SessionCommand] = (),
                              answers: dict[int, str] | None = None,
                              redaction_count: int, seen_at: dt.datetime) -> None:
-        """Write one batch: events, new commands, grown answers, the heartbeat; one commit."""
-        async with self._writing() as session:
-            if events:
-                await session.execute(insert(_EVENTS), [
-                    {"session_id": session_id, "seq": e.seq, "t": e.t, "kind": e.kind,
-                     "data": e.data} for e in events])
-            if new_commands:
-                await session.execute(insert(_COMMANDS), [
-                    {"session_id": session_id, "seq": c.seq, "at": c.at, "t": c.t,
-                     "command": c.command, "answer": c.answer} for c in new_commands])
-            for seq, answer in (answers or {}).items():
-                await session.execute(
-                    update(SessionCommandRow)
-                    .where(SessionCommandRow.session_id == session_id,
-                           SessionCommandRow.seq == seq).values(answer=answer))
-            await session.execute(
-                update(SessionRecord).where(SessionRecord.id == session_id)
-                .values(ended_at=seen_at, redaction_count=redaction_count))
+        """Write one batch: events, new commands, grown answers, the heartbeat; one commit.
+        On SQLite the batch is written whole on a thread of its own (`ThreadWriter`)."""
+        def write(db: Connection | Session) -> None:
+            _write_batch(db, session_id, events, new_commands, answers or {},
+                         redaction_count, seen_at)
+
+        if self.engine.dialect.name != "sqlite":
+            async with self._writing() as session:
+                await session.run_sync(write)
+            return
+        if self._transcript_writer is None:
+            self._transcript_writer = ThreadWriter(self.engine.url)
+        try:
+            await self._transcript_writer.write(write)
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise self._failure(exc) from None
+
+    async def close_transcripts(self) -> None:
+        """End the SQLite transcript thread, if one was started (`Store.close` calls it)."""
+        writer, self._transcript_writer = self._transcript_writer, None
+        if writer is not None:
+            await writer.close()
 
     async def finish_session(self, session_id: str, *, exit_status: int | None,
                              complete: bool, status: str, ended_at: dt.datetime | None = None

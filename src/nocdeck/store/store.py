@@ -80,6 +80,7 @@ class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin, SessionsMi
         return store
 
     async def close(self) -> None:
+        await self.close_transcripts()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Store:
