@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,7 +55,8 @@ class Tmux:
 
 @pytest.fixture
 def tmux(isolated_home: Path) -> Iterator[Tmux]:
-    session = Tmux(f"nocdeck-test-{os.getpid()}")
+    # One tmux server per test: the previous test's server may still be going away.
+    session = Tmux(f"nocdeck-test-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "NOCDECK_"))}
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     command = f"env TERM=xterm-256color {exports} {NOCDECK} --lab; sleep 30"
