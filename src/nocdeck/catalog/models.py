@@ -21,6 +21,8 @@ OBJECT_TYPES: tuple[str, ...] = ("device", "interface", "vlan")
 ImplementationType = Literal["jinja2_config", "jinja2_payload", "api_call", "graphql_query",
                              "python_hook"]
 TEMPLATE_TYPES: tuple[str, ...] = ("jinja2_config", "jinja2_payload")
+NAUTOBOT_TYPES: tuple[str, ...] = ("api_call", "graphql_query")
+"""Implementations that change or read Nautobot (nocdeck.inventory.nautobot.steps)."""
 
 
 class _Strict(BaseModel):

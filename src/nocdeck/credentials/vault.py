@@ -19,12 +19,14 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keyrings.cryptfile.cryptfile import CryptFileKeyring
 from keyrings.cryptfile.escape import escape as escape_for_ini
 
 from nocdeck.errors import CredentialError
+
+if TYPE_CHECKING:  # imported when a vault is opened: a run on lab or key credentials never
+    from nocdeck.credentials.vault_keyring import VaultKeyring  # loads keyring (50 ms)
 
 log = logging.getLogger(__name__)
 
@@ -59,49 +61,6 @@ def _damaged(path: Path, detail: str) -> VaultDamaged:
     )
 
 
-class _VaultKeyring(CryptFileKeyring):  # type: ignore[misc]
-    """CryptFileKeyring bound to one file, which never prompts and writes atomically."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.file_path = str(path)
-
-    def _get_new_password(self) -> str:
-        raise VaultLocked(locked_message(Path(self.file_path)))
-
-    def _unlock(self) -> None:
-        if self._keyring_key is None:
-            raise VaultLocked(locked_message(Path(self.file_path)))
-        super()._unlock()
-
-    def _ensure_file_path(self) -> None:
-        path = Path(self.file_path)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-    def _read_config(self) -> configparser.RawConfigParser:
-        config = configparser.RawConfigParser()
-        if Path(self.file_path).exists():
-            config.read(self.file_path, encoding="utf-8")
-        return config
-
-    def _write_config_value(self, service: str, key: str, value: str) -> None:
-        self._ensure_file_path()
-        config = self._read_config()
-        section = escape_for_ini(service)
-        if not config.has_section(section):
-            config.add_section(section)
-        config.set(section, escape_for_ini(key), value)
-        write_atomically(Path(self.file_path), config)
-
-    def delete_password(self, service: str, username: str) -> None:
-        config = self._read_config()
-        section, option = escape_for_ini(service), escape_for_ini(username)
-        if config.has_section(section) and config.remove_option(section, option):
-            write_atomically(Path(self.file_path), config)
-
-
 def write_atomically(path: Path, config: configparser.RawConfigParser) -> None:
     """Write to a 0600 temporary file beside `path`, fsync it, then rename it over `path`."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -126,12 +85,18 @@ def _check_entry_shape(path: Path, what: str, value: str) -> None:
         raise _damaged(path, f"{what} is not a valid encrypted entry")
 
 
+def _keyring_for(path: Path) -> VaultKeyring:
+    from nocdeck.credentials.vault_keyring import VaultKeyring
+
+    return VaultKeyring(path)
+
+
 class Vault:
     """One vault file: names are readable without the passphrase, secrets are not."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._keyring: _VaultKeyring | None = None
+        self._keyring: VaultKeyring | None = None
 
     @property
     def exists(self) -> bool:
@@ -158,7 +123,7 @@ class Vault:
         if not config.has_option(_SETTING_SECTION, _REFERENCE_OPTION):
             raise _damaged(self.path, "no passphrase check entry")
         try:
-            _VaultKeyring(self.path)._check_scheme(config)
+            _keyring_for(self.path)._check_scheme(config)
         except (AttributeError, ValueError) as exc:
             raise _damaged(self.path, f"unsupported encryption scheme: {exc}") from None
         _check_entry_shape(self.path, "the passphrase check entry",
@@ -187,7 +152,7 @@ class Vault:
             return
         if self.exists:
             self._parse()
-        keyring = _VaultKeyring(self.path)
+        keyring = _keyring_for(self.path)
         try:
             keyring.keyring_key = passphrase
         except (ValueError, KeyError):
@@ -200,7 +165,7 @@ class Vault:
         self._keyring = keyring
         log.debug("vault %s unlocked (passphrase from %s)", self.path, origin)
 
-    def _unlocked(self) -> _VaultKeyring:
+    def _unlocked(self) -> VaultKeyring:
         if self._keyring is None:
             raise VaultLocked(locked_message(self.path))
         return self._keyring
@@ -232,5 +197,5 @@ class Vault:
         """Remove `name`; needs no passphrase (anyone who can write the file could anyway)."""
         if not self.has(name):
             return False
-        _VaultKeyring(self.path).delete_password(VAULT_SERVICE, name)
+        _keyring_for(self.path).delete_password(VAULT_SERVICE, name)
         return True

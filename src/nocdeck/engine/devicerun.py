@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nocdeck.catalog import Catalog, RenderMeta, Workflow, WorkflowStep
 from nocdeck.catalog.steps import (
@@ -40,14 +40,15 @@ from nocdeck.engine.session import DeviceSession
 from nocdeck.engine.stepkinds import run_check, wait_step
 from nocdeck.engine.targets import inputs_for_device
 from nocdeck.errors import BadInput, NocdeckError, WorkFailed
-from nocdeck.inventory.nautobot.actions import ActionResult, apply_action
-from nocdeck.inventory.nautobot.client import NautobotClient
-from nocdeck.inventory.nautobot.writeback import refresh_device, revert_all
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
 from nocdeck.store.progress import DeviceProgress
 from nocdeck.store.types import utcnow
+
+if TYPE_CHECKING:  # a run without Nautobot steps never imports the client (httpx)
+    from nocdeck.inventory.nautobot.actions import ActionResult
+    from nocdeck.inventory.nautobot.client import NautobotClient
 
 
 @dataclass
@@ -385,6 +386,9 @@ class DeviceRun:
                                       meta=scope.meta).text
         self.session.note(f"Nautobot {client.url}: {kind} ({where})")
         await self._flush()  # the intent is recorded before Nautobot is changed
+        from nocdeck.inventory.nautobot.actions import apply_action
+        from nocdeck.inventory.nautobot.writeback import refresh_device
+
         result = await asyncio.to_thread(apply_action, action, client, kind=kind, where=where)
         self.nautobot.append((rendered.order, result))
         self.session.note(f"Nautobot: {GLOBAL_REDACTOR.mask(result.summary)}")
@@ -401,6 +405,8 @@ class DeviceRun:
         if client is None:
             return error
         results = [result for _, result in self.nautobot]
+        from nocdeck.inventory.nautobot.writeback import revert_all
+
         problems = await asyncio.to_thread(revert_all, results, client)
         for order, result in self.nautobot:
             self.pending.steps.append((self.job.step_ids[order],

@@ -8,12 +8,15 @@ Nautobot change if the push fails and the workflow says `rollback_on_failure`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nocdeck.catalog import Catalog, Workflow, WorkflowStep
+from nocdeck.catalog.models import NAUTOBOT_TYPES
 from nocdeck.errors import BadInput
 from nocdeck.inventory.models import Inventory
-from nocdeck.inventory.nautobot.client import NautobotClient
-from nocdeck.inventory.nautobot.source import NautobotInventory
-from nocdeck.inventory.nautobot.steps import NAUTOBOT_TYPES
+
+if TYPE_CHECKING:  # a run without Nautobot steps never imports the client (httpx)
+    from nocdeck.inventory.nautobot.client import NautobotClient
 
 
 def is_nautobot_type(implementation_type: str | None) -> bool:
@@ -42,6 +45,8 @@ def nautobot_client_for(catalog: Catalog, workflow: Workflow,
     if step is None:
         return None
     where = f"workflow {workflow.slug} step {step.name!r} (task {step.task})"
+    from nocdeck.inventory.nautobot.source import NautobotInventory
+
     if not isinstance(inventory, NautobotInventory):
         source = f" ({inventory.source})" if inventory.source else ""
         raise BadInput(f"{where} changes Nautobot, but the inventory is not Nautobot"

@@ -22,9 +22,14 @@ from nocdeck.errors import (
 )
 from nocdeck.inventory.models import Device
 from nocdeck.providers.asyncssh_shell import CliShell, Reply
-from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions, PushResult
+from nocdeck.providers.base import (
+    DialogueSink,
+    Provider,
+    ProviderOptions,
+    PushResult,
+    register_line_secrets,
+)
 from nocdeck.providers.cli_dialect import CliDialect, dialect_for
-from nocdeck.providers.netmiko_push import register_line_secrets
 from nocdeck.providers.readonly import check_read_only
 from nocdeck.redaction import Redactor
 

@@ -15,27 +15,11 @@ from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException
 
 from nocdeck.errors import BadInput, ChangeRejected
-from nocdeck.providers.base import PushResult
+from nocdeck.providers.base import PushResult, register_line_secrets
 from nocdeck.providers.netmiko_platforms import NetmikoPlatform
-from nocdeck.redaction import GLOBAL_REDACTOR, Redactor, mask_config_line
 
 if TYPE_CHECKING:
     from nocdeck.providers.netmiko_provider import NetmikoProvider
-
-
-def register_line_secrets(redactor: Redactor, line: str) -> None:
-    """Register the secret field of a secret-bearing config line as a known secret.
-
-    The device echoes the line after its prompt (`r1(config)#username x secret …`), where the
-    line patterns, anchored at the line start, would not see it; a known secret is masked
-    anywhere.
-    """
-    masked, count = mask_config_line(line)
-    if count:
-        for match in re.finditer(r"\*+", masked):
-            redactor.add_secret(line[match.start():match.end()])
-        GLOBAL_REDACTOR.add_secrets(
-            line[m.start():m.end()] for m in re.finditer(r"\*+", masked))
 
 
 def _send_line(conn: BaseConnection, line: str, error_pattern: str, timeout: float

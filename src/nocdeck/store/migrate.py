@@ -2,20 +2,22 @@
 
 The migrations ship inside the package (`nocdeck/store/migrations`) and run on the
 connection nocdeck already holds: no alembic.ini. On PostgreSQL an advisory lock makes two
-nocdeck processes that meet a new database at once migrate it one after the other.
+nocdeck processes that meet a new database at once migrate it one after the other. Alembic
+is imported only to migrate: every other start reads the revision with one query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from nocdeck.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SCHEMA_REVISION = "0002"
 """The newest schema revision this nocdeck knows (the head of its migrations)."""
@@ -35,25 +37,43 @@ class SchemaUpgrade:
         return self.before != self.after
 
 
+VERSION_TABLE = "alembic_version"
+"""Alembic's table of the schema revision (its default name, kept by env.py)."""
+
+
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "nocdeck.store:migrations")
     return config
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return {revision.revision for revision in script.walk_revisions()}
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The schema revision recorded in the database (None: a new, empty one)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revisions = list(connection.exec_driver_sql(
+        f"SELECT version_num FROM {VERSION_TABLE}").scalars())
+    if len(revisions) > 1:
+        raise StoreError(f"the store records several schema revisions ({', '.join(revisions)})"
+                         "; it was migrated by something other than nocdeck")
+    return str(revisions[0]) if revisions else None
 
 
 def check_not_newer(revision: str | None, shown_url: str) -> None:
@@ -70,6 +90,8 @@ def upgrade(connection: Connection, shown_url: str) -> SchemaUpgrade:
     if before == SCHEMA_REVISION:
         return SchemaUpgrade(before, before)
     check_not_newer(before, shown_url)
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

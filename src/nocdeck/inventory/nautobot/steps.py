@@ -28,12 +28,11 @@ from nocdeck.catalog import (
     WorkflowStep,
     build_context,
 )
+from nocdeck.catalog.models import NAUTOBOT_TYPES
 from nocdeck.inventory.models import Device
 from nocdeck.inventory.nautobot.actions import ActionResult, apply_action
 from nocdeck.inventory.nautobot.client import NautobotClient
 from nocdeck.inventory.nautobot.writeback import revert_all
-
-NAUTOBOT_TYPES = ("api_call", "graphql_query")
 
 
 @dataclass(frozen=True)
