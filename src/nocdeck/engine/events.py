@@ -49,7 +49,8 @@ class StepFinished(EngineEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class LogLine(EngineEvent):
-    """One masked line of device dialogue or engine commentary."""
+    """Masked device dialogue or engine commentary: one line, or (received output) the
+    lines one read from the device completed, joined by newlines."""
 
     direction: Literal["sent", "received", "info"]
     text: str

@@ -21,6 +21,8 @@ from nocdeck.providers.registry import provider_for
 from nocdeck.redaction import GLOBAL_REDACTOR
 
 T = TypeVar("T")
+MARKERS = {"sent": "> ", "received": "< ", "info": "# "}
+"""How the dialogue record marks a line: sent, received from the device, engine note."""
 
 
 class DeviceSession:
@@ -49,15 +51,18 @@ class DeviceSession:
         self._adopted = True
 
     def on_dialogue(self, line: DialogueLine) -> None:
-        marker = {"sent": ">", "received": "<", "info": "#"}[line.direction]
-        self.dialogue.append(f"{marker} {line.text}")
+        marker = MARKERS[line.direction]
+        if "\n" in line.text:  # several lines received at once: each one marked
+            self.dialogue.append(marker + line.text.replace("\n", "\n" + marker))
+        else:
+            self.dialogue.append(marker + line.text)
         self.sink(ev.LogLine(execution_id=self.execution_id, device=line.device,
                              direction=line.direction, text=line.text))
 
     def note(self, text: str) -> None:
         """Engine commentary: shown live and kept in the device's dialogue record."""
         text = GLOBAL_REDACTOR.mask(text)
-        self.dialogue.append(f"# {text}")
+        self.dialogue.append(MARKERS["info"] + text)
         self.sink(ev.LogLine(execution_id=self.execution_id, device=self.device.name,
                              direction="info", text=text))
 

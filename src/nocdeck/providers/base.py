@@ -9,6 +9,7 @@ keep it. Failures are typed errors that name the device (`nocdeck.errors`).
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -19,14 +20,16 @@ from typing import Literal, Self
 from nocdeck.credentials import ResolvedCredentials
 from nocdeck.errors import BadInput
 from nocdeck.inventory.models import Device
-from nocdeck.redaction import GLOBAL_REDACTOR, Redactor, StreamRedactor
+from nocdeck.redaction import GLOBAL_REDACTOR, Redactor, StreamRedactor, mask_config_line
 
 Direction = Literal["sent", "received", "info"]
 
 
 @dataclass(frozen=True)
 class DialogueLine:
-    """One masked line of the conversation with a device."""
+    """Masked conversation with a device: one line sent or noted, or what one read from the
+    device completed (received output: its complete lines joined by newlines, so that a
+    `show running-config` is a few events, not a thousand)."""
 
     device: str
     direction: Direction
@@ -91,7 +94,8 @@ class Provider(ABC):
         self.redactor = redactor or Redactor()
         self.redactor.add_secrets(credentials.secrets())
         GLOBAL_REDACTOR.add_secrets(credentials.secrets())
-        self._received = StreamRedactor(lambda line: self._emit("received", line), self.redactor)
+        self._received_lines: list[str] = []
+        self._received = StreamRedactor(self._received_lines.append, self.redactor)
 
     # -- dialogue streaming, shared by every driver -------------------------------------
     def _emit(self, direction: Direction, text: str) -> None:
@@ -103,14 +107,22 @@ class Provider(ABC):
         self._emit("sent", self.redactor.mask_line(line))
 
     def log_received(self, chunk: str) -> None:
-        """Feed raw device output; complete lines reach the sink masked."""
+        """Feed raw device output; the lines it completes reach the sink masked, together."""
         self._received.feed(chunk)
+        self._emit_received()
+
+    def _emit_received(self) -> None:
+        if self._received_lines:
+            text = "\n".join(self._received_lines)
+            self._received_lines.clear()
+            self._emit("received", text)
 
     def log_info(self, text: str) -> None:
         self._emit("info", self.redactor.mask_line(text))
 
     def flush_dialogue(self) -> None:
         self._received.flush()
+        self._emit_received()
 
     # -- the contract --------------------------------------------------------------------
     @abstractmethod
@@ -154,3 +166,18 @@ class Provider(ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def register_line_secrets(redactor: Redactor, line: str) -> None:
+    """Register the secret field of a secret-bearing config line as a known secret.
+
+    The device echoes the line after its prompt (`r1(config)#username x secret …`), where the
+    line patterns, anchored at the line start, would not see it; a known secret is masked
+    anywhere.
+    """
+    masked, count = mask_config_line(line)
+    if count:
+        for match in re.finditer(r"\*+", masked):
+            redactor.add_secret(line[match.start():match.end()])
+        GLOBAL_REDACTOR.add_secrets(
+            line[m.start():m.end()] for m in re.finditer(r"\*+", masked))

@@ -212,13 +212,15 @@ class PushScreen(Screen[None]):
             row.step = event.step
         elif isinstance(event, ev.LogLine):
             arrow = {"sent": "» ", "received": "", "info": "· "}[event.direction]
-            line = f"{arrow}{event.text}"
+            # received output comes a read at a time: several lines in one event
+            lines = [f"{arrow}{text}" for text in event.text.split("\n")] \
+                if "\n" in event.text else [f"{arrow}{event.text}"]
             if row is not None:
-                row.dialogue.append(line)
+                row.dialogue.extend(lines)
                 if event.device == self.selected:
-                    shown.append(line)
+                    shown.extend(lines)
             elif event.device is None:
-                shown.append(line)
+                shown.extend(lines)
 
     def refresh_rows(self, names: set[str]) -> None:
         """Repaint the changed device lines; the bar and the status line only if they moved
