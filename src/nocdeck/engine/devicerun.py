@@ -101,7 +101,9 @@ class DeviceRun:
         self.session = DeviceSession(self.device, scope.settings,
                                      execution_id=scope.execution_id, sink=scope.sink,
                                      retries=scope.options.retries, backoff=scope.options.backoff)
-        self.running = ""
+        self._running = ""
+        self._unmerged: list[tuple[str, ...]] = []
+        """Pushes not yet merged into `_running`: merged when a later step asks for it."""
         self.before = ""
         self.pushed: list[str] = []
         self.step_outputs: dict[str, Any] = {}
@@ -116,6 +118,19 @@ class DeviceRun:
         self.pending = DeviceProgress(scope.execution_id, self.name)
         """Writes not yet committed: committed together before the next action."""
         self.session.before_action = self._flush
+
+    @property
+    def running(self) -> str:
+        """The device's config as the run believes it now: the backup plus what was pushed
+        (merged on first use: a one-step workflow never needs it)."""
+        for lines in self._unmerged:
+            self._running = merge(self.device.platform, self._running, lines)
+        self._unmerged.clear()
+        return self._running
+
+    @running.setter
+    def running(self, text: str) -> None:
+        self._running, self._unmerged = text, []
 
     # -- recording ---------------------------------------------------------------------
     async def _flush(self) -> None:
@@ -357,7 +372,7 @@ class DeviceRun:
                 lines, save=workflow.save_config and not junos,
                 confirm_minutes=workflow.junos_commit_confirmed_minutes if junos else None)
             sent[:] = lines
-            self.running = merge(platform, self.running, lines)
+            self._unmerged.append(tuple(lines))
 
         await self.session.call(push)
         if sent:

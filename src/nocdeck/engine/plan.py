@@ -265,7 +265,7 @@ async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
                           error=GLOBAL_REDACTOR.mask(f"{device.name}: {exc}"),
                           rendering=rendering)
     if pool is not None:
-        pool.remember(device.name, running, rendering.candidate, change)
+        pool.remember(rendering, running, change)
     masked = change.diff.masked(GLOBAL_REDACTOR)
     unified = masked.unified(fromfile=f"{device.name} running", tofile=f"{device.name} intended")
     push = tuple(GLOBAL_REDACTOR.mask_line(line) for line in change.push)

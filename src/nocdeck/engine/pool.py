@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import ConfigChange
+from nocdeck.engine.render import DeviceRendering
 from nocdeck.errors import DeviceError
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueLine, DialogueSink, Provider
@@ -42,6 +43,9 @@ class PlannedSession:
     """The running config as the plan read it in this session."""
     planned: tuple[tuple[str, ...], ConfigChange] | None = None
     """The plan's preview of `running` (candidate lines, change): the run's, unless stale."""
+    rendering: DeviceRendering | None = None
+    """What the plan rendered for the device: what was shown, and (no secret inputs) what
+    the run pushes, without rendering it again."""
 
 
 @dataclass
@@ -73,13 +77,19 @@ class ProviderPool:
             await _close(stale.provider)
         return running
 
-    def remember(self, name: str, running: str, candidate: tuple[str, ...],
-                 change: ConfigChange) -> None:
-        """Keep the plan's preview of what it read in the device's session (not parsed
-        again by the run when nobody changed the device since)."""
-        planned = self.sessions.get(name)
+    def remember(self, rendering: DeviceRendering, running: str, change: ConfigChange
+                 ) -> None:
+        """Keep the plan's rendering and its preview of what it read in the device's session
+        (not rendered or parsed again by the run when nobody changed the device since)."""
+        planned = self.sessions.get(rendering.device.name)
         if planned is not None and planned.running is running:
-            planned.planned = (candidate, change)
+            planned.planned = (rendering.candidate, change)
+            planned.rendering = rendering
+
+    def rendering(self, name: str) -> DeviceRendering | None:
+        """The plan's rendering for the device (None: not planned on this pool)."""
+        planned = self.sessions.get(name)
+        return planned.rendering if planned is not None else None
 
     def take(self, name: str, listener: DialogueSink) -> PlannedSession | None:
         """The device's planned session, now the caller's (its dialogue goes to `listener`)."""

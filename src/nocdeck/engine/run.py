@@ -279,8 +279,13 @@ async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, 
             if device is None:
                 raise BadInput(f"execution {execution_id}: device {target.name} is no longer "
                                "in the inventory")
-            rendering = render_device(catalog, workflow, device,
-                                      inputs_for_device(workflow, inputs, device), meta=meta)
+            # The plan's rendering, in this same process, unless secret inputs (rendered
+            # only now, at push time) make the run's lines differ from the plan's.
+            planned = pool.rendering(target.name) if pool is not None \
+                and not workflow.secret_inputs else None
+            rendering = planned if planned is not None and planned.device is device \
+                else render_device(catalog, workflow, device,
+                                   inputs_for_device(workflow, inputs, device), meta=meta)
             jobs.append(DeviceJob(rendering, target.lines_to_push,
                                   {o: i for (d, o), i in steps.items() if d == target.name}))
     except NocdeckError as exc:
