@@ -13,6 +13,9 @@ devices and configs) and is timed from start to exit:
              push (Junos: commit confirmed, then confirm), read back, every record written
   postgres   (--postgres) the same on PostgreSQL 127.0.0.1:5432, in a database of its own,
              dropped afterwards
+The nocdeck phases start where a user's run starts: the store's schema exists (created by
+`nocdeck db upgrade`, untimed) and the inventory `lab up` wrote is already parsed (its copy in
+nocdeck.parsecache; --cold parses the YAML in the run instead).
 The nocdeck child runs with every Store coroutine method timed (a wrapper around each):
 total time per method, and the share of the wall time during which a store call was in
 flight. Afterwards the store is checked: the run completed, every device completed with a
@@ -262,6 +265,10 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
         store_url = pg_url if phase == "postgres" else f"sqlite+aiosqlite:///{tmp}/run.db"
         timings = tmp / f"{phase}-store.json"
         command = nocdeck_command(store_url, inventory, concurrency, timings)
+        # The store exists, as after a user's first nocdeck command: the run does not
+        # create its schema (`nocdeck db upgrade` does, untimed).
+        subprocess.run([sys.executable, "-m", "nocdeck", "--store", store_url, "db",
+                        "upgrade"], capture_output=True, env=env, timeout=120, check=True)
         cpu0 = children_cpu()
         with Meter(lab.pid) as meter:
             done = subprocess.run(command, capture_output=True, text=True, env=env,
@@ -424,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         "back); each phase on a fresh `nocdeck lab up` process, every phase in the same run. "
         + ("The inventory's YAML is parsed by the run (--cold: no parsed copy)."
            if args.cold else "The run reads the parsed copy of the inventory that `lab up` "
-           "left beside it (nocdeck.parsecache), as after any earlier nocdeck command."),
+           "left beside it (nocdeck.parsecache), as after any earlier nocdeck command.")
+        + " The store's schema is created before the timed run (`nocdeck db upgrade`).",
         "", f"Machine: {machine_note()}, nproc {os.cpu_count()}", "",
         "Load average (1 min) after each phase: "
         + ", ".join(f"{x:.1f}" for x in loads) + " - the 2 cores are shared with other work.",
