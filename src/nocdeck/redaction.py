@@ -21,6 +21,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 MASK_CHAR = "*"
 
@@ -117,11 +118,16 @@ def _secret_word_lines_find(text: str) -> list[tuple[int, int]]:
 
 class _WordScanner:
     """Finds every secret word in ASCII bytes in one pass (Hyperscan: case-insensitive
-    literals, a few ms per 20 MB where the `str.find` passes take ~70 ms).
+    literals, a few ms per 20 MB where the `str.find` passes take ~70 ms), and tells whether
+    any registered secret occurs (case-sensitive literals, one database per set of secrets).
 
-    For ASCII text it finds exactly what `_secret_word_lines_find` finds (ASCII case folding
-    is Hyperscan's caseless); other text goes that way. One scratch space per thread, so a
-    shared `Redactor` stays safe to use from several threads."""
+    For ASCII text it finds exactly what `_secret_word_lines_find` and `str.__contains__`
+    find (ASCII case folding is Hyperscan's caseless); other text goes those ways. The scan
+    itself runs without the GIL. Scratch spaces and the secrets' databases are per thread,
+    so a shared `Redactor` stays safe to use from several threads."""
+
+    _SECRET_SETS = 16
+    """Databases of secret sets kept per thread (a process has a few: its own, a session's)."""
 
     def __init__(self, words: tuple[str, ...]) -> None:
         import hyperscan
@@ -146,6 +152,32 @@ class _WordScanner:
         self._db.scan(data, match_event_handler=found, scratch=scratch)
         return ends
 
+    def holds_secret(self, data: bytes, secrets: frozenset[str]) -> bool:
+        """True when one of `secrets` occurs in the ASCII bytes `data` (a secret beyond
+        ASCII cannot occur in them)."""
+        ascii_secrets = frozenset(s for s in secrets if s.isascii())
+        if not ascii_secrets:
+            return False
+        databases: dict[frozenset[str], tuple[Any, Any]] = self._local.__dict__.setdefault(
+            "secrets", {})
+        compiled = databases.get(ascii_secrets)
+        if compiled is None:
+            if len(databases) >= self._SECRET_SETS:
+                databases.clear()
+            database = self._hs.Database(mode=self._hs.HS_MODE_BLOCK)
+            expressions = [s.encode("ascii") for s in sorted(ascii_secrets)]
+            database.compile(expressions=expressions, ids=[0] * len(expressions),
+                             elements=len(expressions), flags=self._hs.HS_FLAG_SINGLEMATCH,
+                             literal=True)
+            compiled = databases[ascii_secrets] = (database, self._hs.Scratch(database))
+        found: list[int] = []
+
+        def hit(_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            found.append(end)
+
+        compiled[0].scan(data, match_event_handler=hit, scratch=compiled[1])
+        return bool(found)
+
 
 def _word_scanner() -> _WordScanner | None:
     """The Hyperscan scanner, or None where Hyperscan is not installed or not usable on this
@@ -153,6 +185,8 @@ def _word_scanner() -> _WordScanner | None:
     try:
         scanner = _WordScanner(_SECRET_WORDS)
         scanner.word_ends(b"probe")
+        if not scanner.holds_secret(b"a probe", frozenset({"probe"})):
+            return None
     except Exception:  # ImportError, hyperscan.error (HS_ARCH_ERROR on an old CPU)
         return None
     return scanner
@@ -314,15 +348,20 @@ class Redactor:
     def mask_block(self, text: str, extra_secrets: frozenset[str] = frozenset()) -> str:
         """`mask`, fast for a large block: only lines holding a secret word are split out.
         `extra_secrets` are masked too, as if registered here."""
-        if extra_secrets:
-            with self._lock:
-                known = self._secrets | extra_secrets
-            text = self.mask_known(text, known)
+        with self._lock:
+            known = frozenset(self._secrets | extra_secrets)
+        if _WORD_SCANNER is not None and text.isascii():
+            data = text.encode("ascii")
+            if _WORD_SCANNER.holds_secret(data, known):
+                text = self.mask_known(text, known)
+                data = text.encode("ascii")
+            spans = _lines_at(text, _WORD_SCANNER.word_ends(data))
         else:
-            text = self.mask_known(text)
+            text = self.mask_known(text, known)
+            spans = _secret_word_lines_find(text)
         parts: list[str] = []
         done = 0
-        for start, end in _secret_word_lines(text):
+        for start, end in spans:
             masked, count = mask_config_line(text[start:end])
             if count:
                 self.redactions += count

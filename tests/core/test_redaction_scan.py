@@ -93,3 +93,34 @@ def test_the_scan_is_safe_from_several_threads() -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: redaction._secret_word_lines(text), range(32)))
     assert all(result == expected for result in results)
+
+
+SECRET_PIECES = ["Inj3cted", "Inj3", "cted", "INJ3CTED", "pw", "\n", " ", "x", "Passw0rd",
+                 "snmp-server community ", " RO"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SECRET_PIECES), max_size=40),
+       st.sets(st.sampled_from(["Inj3cted", "Passw0rd", "cted\npw", "Ünïcode", "x x"]),
+               max_size=3))
+def test_the_hyperscan_secret_check_agrees_with_substring_search(
+        pieces: list[str], secrets: set[str]) -> None:
+    text = "".join(pieces)
+    assert redaction._WORD_SCANNER is not None
+    found = redaction._WORD_SCANNER.holds_secret(text.encode("ascii"), frozenset(secrets))
+    assert found == any(secret in text for secret in secrets)
+
+
+@pytest.mark.parametrize("scanner", ["hyperscan", "find"])
+def test_registered_secrets_in_a_large_block_are_masked_and_counted_the_same(
+        monkeypatch: pytest.MonkeyPatch, scanner: str) -> None:
+    if scanner == "find":
+        monkeypatch.setattr(redaction, "_WORD_SCANNER", None)
+    injected, extra = "Inj3ctedPassw0rd", "ProcessWideS3cret"
+    text = block_of_config("BlockCanary") + f"\r\nlogin {injected} ok {extra}\r\n" * 3
+    redactor = Redactor()
+    redactor.add_secret(injected)
+    masked = redactor.mask_block(text, frozenset({extra}))
+    assert injected not in masked and extra not in masked and "BlockCanary" not in masked
+    assert len(masked) == len(text)
+    assert redactor.redactions == 3 + 3 + 3, "3 config lines, each secret 3 times"
