@@ -10,7 +10,7 @@ import fnmatch
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 PLATFORM_MANUFACTURERS: Mapping[str, str] = {
     "cisco_ios": "Cisco",
@@ -95,6 +95,7 @@ class Device(_Model):
     vrfs: list[Vrf] = Field(default_factory=list)
     prefixes: list[Prefix] = Field(default_factory=list)
     ip_addresses: list[IPAddress] = Field(default_factory=list)
+    _context: dict[str, Any] | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
         if not self.manufacturer:
@@ -107,18 +108,24 @@ class Device(_Model):
         return None
 
     def context(self) -> dict[str, Any]:
-        """The device part of the template context: `device`, `interfaces`, `vlans`, …."""
-        device = self.model_dump(
-            exclude={"interfaces", "vlans", "vrfs", "prefixes", "ip_addresses", "credentials"}
-        )
-        return {
-            "device": device,
-            "interfaces": [i.model_dump() for i in self.interfaces],
-            "vlans": [v.model_dump() for v in self.vlans],
-            "vrfs": [v.model_dump() for v in self.vrfs],
-            "prefixes": [p.model_dump() for p in self.prefixes],
-            "ip_addresses": [a.model_dump() for a in self.ip_addresses],
-        }
+        """The device part of the template context: `device`, `interfaces`, `vlans`, ….
+
+        Built once per device (a run asks for it for every step of every device): the
+        top-level mapping is new each time, what it holds is shared and only read
+        (templates render in Jinja2's immutable sandbox; devices are not changed after
+        they are loaded).
+        """
+        if self._context is None:
+            self._context = {
+                "device": self.model_dump(exclude={"interfaces", "vlans", "vrfs", "prefixes",
+                                                   "ip_addresses", "credentials"}),
+                "interfaces": [i.model_dump() for i in self.interfaces],
+                "vlans": [v.model_dump() for v in self.vlans],
+                "vrfs": [v.model_dump() for v in self.vrfs],
+                "prefixes": [p.model_dump() for p in self.prefixes],
+                "ip_addresses": [a.model_dump() for a in self.ip_addresses],
+            }
+        return dict(self._context)
 
 
 class Inventory:
