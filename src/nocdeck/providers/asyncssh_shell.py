@@ -25,7 +25,13 @@ from nocdeck.errors import (
     DeviceUnreachable,
 )
 from nocdeck.providers.asyncssh_transport import CorkedTCP
-from nocdeck.providers.cli_dialect import PAGER, PASSWORD_PROMPT, QUESTION, CliDialect
+from nocdeck.providers.cli_dialect import (
+    PAGER,
+    PASSWORD_PROMPT,
+    QUESTION,
+    CliDialect,
+    HostPrompt,
+)
 from nocdeck.providers.hostkeys import HostKeyCheck, OfferedKeyRecorder
 
 if TYPE_CHECKING:
@@ -72,7 +78,7 @@ class CliShell:
         self._conn: asyncssh.SSHClientConnection | None = None
         self._stdin: asyncssh.SSHWriter[str] | None = None
         self._stdout: asyncssh.SSHReader[str] | None = None
-        self._prompt_re = dialect.prompt
+        self._prompt_re: re.Pattern[str] | HostPrompt = dialect.prompt
         self.prompt = ""
         self.level = ""
         self.mode = ""

@@ -54,12 +54,9 @@ class CliDialect:
         """The error regex as a string (netmiko's `error_pattern` takes one)."""
         return self.error.pattern
 
-    def prompt_for(self, host: str) -> re.Pattern[str]:
+    def prompt_for(self, host: str) -> HostPrompt:
         """Prompts of one device only, once its hostname is known (fewer false matches)."""
-        name = re.escape(host)
-        if self.uses_commit:
-            return re.compile(rf"(?P<user>[\w.\-]+)@(?P<host>{name})(?P<level>[>#%])\s?")
-        return re.compile(rf"(?P<host>{name})(?:\((?P<mode>[\w.\-]+)\))?(?P<level>[>#])\s?")
+        return HostPrompt(self.prompt, host)
 
     def find_error(self, reply: str) -> str | None:
         """The device's complaint in a reply to one line, or None if the line was taken."""
@@ -72,6 +69,19 @@ class CliDialect:
             if self.error.search(line):
                 return line
         return None
+
+
+@dataclass(frozen=True)
+class HostPrompt:
+    """The platform's prompt, with one hostname: the platform's compiled pattern and a
+    comparison, not a pattern compiled per device (200 devices, 200 compiles)."""
+
+    pattern: re.Pattern[str]
+    host: str
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        match = self.pattern.fullmatch(text)
+        return match if match is not None and match.group("host") == self.host else None
 
 
 _IOS_PROMPT = re.compile(
