@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from nocdeck import heap
 from nocdeck.catalog import Catalog, load_catalog
 from nocdeck.config import Settings
 from nocdeck.engine.recovery import recover_interrupted
@@ -75,4 +76,5 @@ async def open_workspace(settings: Settings, *, catalog: bool = True, inventory:
         store = await Store.open(settings.effective_store_url)
         stack.push_async_callback(store.close)
         await recover_interrupted(store, inventory=loaded_inventory, settings=settings)
+        heap.settle()  # the catalog and inventory stay: the collector need not walk them
         yield Workspace(settings, store, loaded_catalog, loaded_inventory)
