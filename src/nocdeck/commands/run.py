@@ -112,7 +112,8 @@ def run_options(func: Any) -> Any:
                      help="Answer the confirmation prompts (never approves anything)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
         click.option("--concurrency", type=click.IntRange(1, 1000), default=None,
-                     help="Devices changed at once (default: the settings' concurrency)."),
+                     help="Devices read (plan) and changed at once (default: the settings' "
+                     "concurrency)."),
         click.option("--canary", type=click.IntRange(0), default=0, metavar="N",
                      help="Change N devices first, then ask before the rest."),
         click.option("--max-fail", default="0", metavar="N|P%",

@@ -148,8 +148,10 @@ async def plan(
     running: RunningConfigSource | None = None,
     sink: ev.EventSink = ev.discard,
     pool: ProviderPool | None = None,
+    concurrency: int | None = None,
 ) -> PlanResult:
     """Plan `request` on every target and record it as an execution of kind `plan`.
+    `concurrency`: devices read at once (default: the settings'; a run passes its own).
 
     Raises BadInput (nothing read, nothing written) for a bad request; a device that cannot
     be read is recorded as failed and the others are still planned. With `pool`, each
@@ -194,7 +196,7 @@ async def plan(
                                    catalog.revision, renderings, settings,
                                    running or live_running_config(settings, sink,
                                                                   [execution_id]), sink,
-                                   pool=pool)
+                                   pool=pool, concurrency=concurrency or settings.concurrency)
     finally:
         renewer.cancel()
 
@@ -213,7 +215,7 @@ async def _keep_lease(store: Store, execution_id: str, owner: str) -> None:
 async def _plan_targets(store: Store, execution_id: str, workflow: str, version: str,
                         revision: str, renderings: list[DeviceRendering], settings: Settings,
                         read: RunningConfigSource, sink: ev.EventSink,
-                        pool: ProviderPool | None = None) -> PlanResult:
+                        pool: ProviderPool | None = None, concurrency: int = 20) -> PlanResult:
     sink(ev.RunStarted(execution_id=execution_id, workflow=workflow, kind="plan",
                        devices=tuple(r.device.name for r in renderings)))
     await store.add_steps(execution_id, [
@@ -223,7 +225,7 @@ async def _plan_targets(store: Store, execution_id: str, workflow: str, version:
                 inputs=step.inputs)
         for r in renderings for step in r.steps])
 
-    gate = asyncio.Semaphore(settings.concurrency)
+    gate = asyncio.Semaphore(concurrency)
 
     async def one(rendering: DeviceRendering) -> DevicePlan:
         async with gate:

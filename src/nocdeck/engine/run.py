@@ -79,7 +79,8 @@ async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inven
     result = await plan(PlanRequest(request.workflow, request.inputs, request.devices,
                                     request.filters, request.requested_by, request.ticket,
                                     request.reason), catalog=catalog, inventory=inventory,
-                        store=store, settings=settings, sink=sink, pool=pool)
+                        store=store, settings=settings, sink=sink, pool=pool,
+                        concurrency=request.options.concurrency)
     if result.failed:
         raise WorkFailed("could not plan " + "; ".join(f"{d.name}: {d.error}"
                                                      for d in result.failed))
