@@ -153,3 +153,25 @@ async def test_running_differs_from_startup_until_write_memory_and_reload_restor
     await asyncio.wait_for(term.process.wait_closed(), 5)
     await term.close()
     assert lab.running_config("r1").count("hostname edge-7") == 1
+
+
+async def test_the_lab_sends_no_ignore_packets_as_devices_send_none(
+        lab: Lab, caplog: pytest.LogCaptureFixture) -> None:
+    """asyncssh's server would put an empty SSH_MSG_IGNORE before every packet; the lab's
+    devices, like real ones, do not (the client's own still go out: logging sees them)."""
+    asyncssh.set_debug_level(3)
+    try:
+        with caplog.at_level("DEBUG", logger="asyncssh"):
+            term = await Term.open(lab.devices[0], timeout=30)
+            await term.cmd("terminal length 0", timeout=30)
+            out = await term.cmd("show version", timeout=30)
+            client = term.conn.logger._context  # `conn=N`: this connection's log lines
+            await term.close()
+    finally:
+        asyncssh.set_debug_level(1)
+    assert "Cisco IOS Software" in out
+    mine = [m for m in (r.getMessage() for r in caplog.records)
+            if m.startswith((f"[{client}]", f"[{client},"))]
+    assert any("Sent MSG_IGNORE" in m for m in mine), "packet logging is on: chaff is seen"
+    assert any("Received MSG_CHANNEL_DATA" in m for m in mine)
+    assert not [m for m in mine if "Received MSG_IGNORE" in m]

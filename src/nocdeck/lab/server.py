@@ -24,7 +24,7 @@ from nocdeck.lab.faults import DeviceFaults
 from nocdeck.lab.platform import LabDevice, PlatformSession
 from nocdeck.lab.shell import LabShell
 from nocdeck.lab.state import StateDir
-from nocdeck.providers.asyncssh_transport import cork_server_connection
+from nocdeck.providers.asyncssh_transport import cork_server_connection, drop_chaff
 
 __all__ = ["PLATFORMS", "DeviceFaults", "Lab", "LabDeviceInfo", "LabSpec", "run_lab"]
 
@@ -143,6 +143,7 @@ class _LabSSHServer(asyncssh.SSHServer):
         self._conn = conn
         self._runtime.connections.add(conn)
         cork_server_connection(conn)  # one send() per answer, not one per SSH packet
+        drop_chaff(conn)  # no empty SSH_MSG_IGNORE before every packet, as devices send none
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._runtime.connections.discard(self._conn)

@@ -140,3 +140,26 @@ def cork_server_connection(conn: Any) -> None:
     transport = getattr(conn, "_transport", None)
     if isinstance(transport, asyncio.Transport) and not isinstance(transport, CorkedTransport):
         conn._transport = CorkedTransport(transport, asyncio.get_running_loop())
+
+
+_CHAFF = (2, (b"\x00\x00\x00\x00",))
+"""SSH_MSG_IGNORE (2) with an empty string: what asyncssh sends before every packet."""
+
+
+def drop_chaff(conn: Any) -> None:
+    """Stop an asyncssh server connection from sending an empty SSH_MSG_IGNORE before every
+    packet once keys are exchanged (asyncssh's own habit; the SSH servers of IOS, EOS and
+    Junos send none). For the lab, which serves hundreds of sessions from one process, that
+    halves the packets both sides encrypt, decrypt and dispatch. asyncssh inserts the packet
+    by calling the connection's own `send_packet`, so an instance attribute filters it; if
+    a later asyncssh works differently, nothing changes.
+    """
+    send = getattr(conn, "send_packet", None)
+    if send is None:
+        return
+
+    def send_packet(pkttype: int, *args: bytes, **kwargs: Any) -> None:
+        if (pkttype, args) != _CHAFF:
+            send(pkttype, *args, **kwargs)
+
+    conn.send_packet = send_packet
