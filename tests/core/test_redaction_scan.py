@@ -124,3 +124,19 @@ def test_registered_secrets_in_a_large_block_are_masked_and_counted_the_same(
     assert injected not in masked and extra not in masked and "BlockCanary" not in masked
     assert len(masked) == len(text)
     assert redactor.redactions == 3 + 3 + 3, "3 config lines, each secret 3 times"
+
+
+@pytest.mark.parametrize(("size", "secrets"), [(200, 2), (200_000, 2), (200_000, 40)])
+def test_registered_secrets_are_masked_whichever_way_they_are_looked_for(
+        size: int, secrets: int) -> None:
+    """Small texts and large sets of secrets take `str` searches (no database to compile);
+    large texts among few secrets take the Hyperscan check: the same masking either way."""
+    registered = [f"Registered{i:03d}Secret" for i in range(secrets)]
+    redactor = Redactor()
+    redactor.add_secrets(registered)
+    line = f"login {registered[-1]} then {registered[0]}\n"
+    text = ("x" * 79 + "\n") * (size // 80) + line
+    masked = redactor.mask_block(text)
+    assert registered[0] not in masked and registered[-1] not in masked
+    assert masked.endswith(f"login {'*' * len(registered[-1])} then {'*' * len(registered[0])}\n")
+    assert redactor.redactions == 2
