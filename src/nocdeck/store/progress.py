@@ -4,7 +4,9 @@ A 200-device run asks for about seven commits per device (status, steps, backups
 lock). The devices that ask while one transaction is in flight are written together in the
 next, and that transaction sends one statement per *kind* of write (an executemany), not one
 per device and write: a batch of 50 devices costs about six round trips to the database, not
-350. Each device still waits for its own commit before its next action.
+350. On SQLite the whole transaction is one call on a writer thread of its own (see
+`ProgressMixin._commit_progress`). Each device still waits for its own commit before its
+next action.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql import Update
 
 from nocdeck.errors import StoreError
@@ -25,6 +26,7 @@ from nocdeck.store.base import StoreBase
 from nocdeck.store.models import Backup, DeviceLock
 from nocdeck.store.records import DeviceChange
 from nocdeck.store.rows import DEVICES, device_update, device_values, step_update, step_values
+from nocdeck.store.transcripts import ThreadWriter
 
 
 @dataclass
@@ -50,6 +52,8 @@ class DeviceProgress:
 
 
 class ProgressMixin(StoreBase):
+    _progress_writer: ThreadWriter | None = None
+
     async def record_progress(self, batch: Sequence[DeviceProgress]) -> list[StoreError | None]:
         """Commit many devices' progress in one transaction (group commit). When that
         transaction fails, each device's writes are tried alone, so a bad write fails only
@@ -57,8 +61,7 @@ class ProgressMixin(StoreBase):
         if not batch:
             return []
         try:
-            async with self._writing() as session:
-                await self._write_progress(await session.connection(), batch)
+            await self._commit_progress(batch)
             return [None] * len(batch)
         except (StoreError, IntegrityError, ValueError) as exc:
             if len(batch) == 1:
@@ -69,86 +72,110 @@ class ProgressMixin(StoreBase):
             results += await self.record_progress([item])
         return results
 
-    async def _write_progress(self, conn: AsyncConnection,
-                              batch: Sequence[DeviceProgress]) -> None:
-        changes = [dict(item.change) for item in batch]
-        backups = [(index, link, backup_values(item.device, config, method=method,
-                                               execution_id=item.execution_id))
-                   for index, item in enumerate(batch)
-                   for link, (config, method) in item.backups.items()]
-        if backups:
-            ids = await self._insert_backups(conn, [values for _, _, values in backups])
-            for (index, link, _), backup_id in zip(backups, ids, strict=True):
-                changes[index][link] = backup_id
-        await self._check_devices(conn, batch)
-        await _executemany_grouped(conn, [
-            ({"_execution": item.execution_id, "_device": item.device},
-             device_values(DeviceChange(item.device, **change)))
-            for item, change in zip(batch, changes, strict=True)], device_update)
-        appends = [{"_execution": item.execution_id, "_device": item.device,
-                    "_text": item.append_dialogue} for item in batch if item.append_dialogue]
-        if appends:
-            await conn.execute(update(DEVICES).where(
-                DEVICES.c.execution_id == bindparam("_execution"),
-                DEVICES.c.device == bindparam("_device")).values(dialogue=func.coalesce(
-                DEVICES.c.dialogue, "") + bindparam("_text", type_=DEVICES.c.dialogue.type)),
-                appends)
-        merged: dict[int, dict[str, Any]] = {}
-        for item in batch:
-            for step_id, step in item.steps:
-                merged.setdefault(step_id, {}).update(step_values(**step))
-        await _executemany_grouped(conn, [({"_step": step_id}, values)
-                                          for step_id, values in merged.items()], step_update)
-        releases = [{"_device": item.device, "_holder": item.release_lock, "_pid": os.getpid(),
-                     "_execution": item.execution_id}
-                    for item in batch if item.release_lock is not None]
-        if releases:
-            await conn.execute(delete(DeviceLock).where(
-                DeviceLock.device == bindparam("_device"),
-                DeviceLock.holder == bindparam("_holder"), DeviceLock.pid == bindparam("_pid"),
-                DeviceLock.execution_id == bindparam("_execution")), releases)
+    async def _commit_progress(self, batch: Sequence[DeviceProgress]) -> None:
+        """One transaction. On SQLite it is written whole on a thread of its own
+        (`ThreadWriter`): through aiosqlite each of its ~10 statements would be a round trip
+        to a loop busy with 50 SSH sessions, and the devices wait for the commit."""
+        def write(conn: Connection) -> None:
+            _write_progress(conn, batch, self.url)
 
-    async def _insert_backups(self, conn: AsyncConnection,
-                              rows: list[dict[str, Any]]) -> list[int]:
-        """Insert backups; their ids, in the order of `rows`."""
-        if conn.dialect.name != "sqlite":
-            result = await conn.execute(insert(Backup).returning(
-                Backup.id, sort_by_parameter_order=True), rows)
-            return [int(row[0]) for row in result]
-        # SQLite cannot tie a batched INSERT … RETURNING to its parameters; under this
-        # transaction's write lock (BEGIN IMMEDIATE) the new rowids follow the largest one.
-        before = (await conn.execute(select(func.max(Backup.id)))).scalar() or 0
-        await conn.execute(insert(Backup), rows)
-        ids = list((await conn.execute(select(Backup.id).where(Backup.id > before)
-                                       .order_by(Backup.id))).scalars())
-        if len(ids) != len(rows):
-            raise StoreError(f"store at {self.url}: stored {len(rows)} backups but found "
-                             f"{len(ids)} new backup ids")
-        return ids
+        if self.engine.dialect.name != "sqlite":
+            async with self._writing() as session:
+                await session.run_sync(lambda sync: write(sync.connection()))
+            return
+        if self._progress_writer is None:
+            self._progress_writer = ThreadWriter(self.engine.url)
+        try:
+            await self._progress_writer.write(write)
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise self._failure(exc) from None
 
-    async def _check_devices(self, conn: AsyncConnection,
-                             batch: Sequence[DeviceProgress]) -> None:
-        """Refuse progress for a device the execution does not target."""
-        wanted = {(item.execution_id, item.device) for item in batch}
-        found = {(str(execution_id), str(device)) for execution_id, device in (
-            await conn.execute(select(DEVICES.c.execution_id, DEVICES.c.device).where(
-                DEVICES.c.execution_id.in_(sorted({e for e, _ in wanted})),
-                DEVICES.c.device.in_(sorted({d for _, d in wanted})))))}
-        missing = sorted(wanted - found)
-        if missing:
-            execution_id, device = missing[0]
-            raise StoreError(f"execution {execution_id} has no device {device!r} in store "
-                             f"at {self.url}")
+    async def close_progress(self) -> None:
+        """End the SQLite progress thread, if one was started (`Store.close` calls it)."""
+        writer, self._progress_writer = self._progress_writer, None
+        if writer is not None:
+            await writer.close()
 
 
-async def _executemany_grouped(conn: AsyncConnection,
-                               rows: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
-                               statement: Callable[[tuple[str, ...]], Update]) -> None:
+def _write_progress(conn: Connection, batch: Sequence[DeviceProgress], url: str) -> None:
+    changes = [dict(item.change) for item in batch]
+    backups = [(index, link, backup_values(item.device, config, method=method,
+                                           execution_id=item.execution_id))
+               for index, item in enumerate(batch)
+               for link, (config, method) in item.backups.items()]
+    if backups:
+        ids = _insert_backups(conn, [values for _, _, values in backups], url)
+        for (index, link, _), backup_id in zip(backups, ids, strict=True):
+            changes[index][link] = backup_id
+    _check_devices(conn, batch, url)
+    _executemany_grouped(conn, [
+        ({"_execution": item.execution_id, "_device": item.device},
+         device_values(DeviceChange(item.device, **change)))
+        for item, change in zip(batch, changes, strict=True)], device_update)
+    appends = [{"_execution": item.execution_id, "_device": item.device,
+                "_text": item.append_dialogue} for item in batch if item.append_dialogue]
+    if appends:
+        conn.execute(update(DEVICES).where(
+            DEVICES.c.execution_id == bindparam("_execution"),
+            DEVICES.c.device == bindparam("_device")).values(dialogue=func.coalesce(
+            DEVICES.c.dialogue, "") + bindparam("_text", type_=DEVICES.c.dialogue.type)),
+            appends)
+    merged: dict[int, dict[str, Any]] = {}
+    for item in batch:
+        for step_id, step in item.steps:
+            merged.setdefault(step_id, {}).update(step_values(**step))
+    _executemany_grouped(conn, [({"_step": step_id}, values)
+                                for step_id, values in merged.items()], step_update)
+    releases = [{"_device": item.device, "_holder": item.release_lock, "_pid": os.getpid(),
+                 "_execution": item.execution_id}
+                for item in batch if item.release_lock is not None]
+    if releases:
+        conn.execute(delete(DeviceLock).where(
+            DeviceLock.device == bindparam("_device"),
+            DeviceLock.holder == bindparam("_holder"), DeviceLock.pid == bindparam("_pid"),
+            DeviceLock.execution_id == bindparam("_execution")), releases)
+
+
+def _insert_backups(conn: Connection, rows: list[dict[str, Any]], url: str) -> list[int]:
+    """Insert backups; their ids, in the order of `rows`."""
+    if conn.dialect.name != "sqlite":
+        result = conn.execute(insert(Backup).returning(
+            Backup.id, sort_by_parameter_order=True), rows)
+        return [int(row[0]) for row in result]
+    # SQLite cannot tie a batched INSERT … RETURNING to its parameters; under this
+    # transaction's write lock (BEGIN IMMEDIATE) the new rowids follow the largest one.
+    before = conn.execute(select(func.max(Backup.id))).scalar() or 0
+    conn.execute(insert(Backup), rows)
+    ids = list(conn.execute(select(Backup.id).where(Backup.id > before)
+                            .order_by(Backup.id)).scalars())
+    if len(ids) != len(rows):
+        raise StoreError(f"store at {url}: stored {len(rows)} backups but found "
+                         f"{len(ids)} new backup ids")
+    return ids
+
+
+def _check_devices(conn: Connection, batch: Sequence[DeviceProgress], url: str) -> None:
+    """Refuse progress for a device the execution does not target."""
+    wanted = {(item.execution_id, item.device) for item in batch}
+    found = {(str(execution_id), str(device)) for execution_id, device in (
+        conn.execute(select(DEVICES.c.execution_id, DEVICES.c.device).where(
+            DEVICES.c.execution_id.in_(sorted({e for e, _ in wanted})),
+            DEVICES.c.device.in_(sorted({d for _, d in wanted})))))}
+    missing = sorted(wanted - found)
+    if missing:
+        execution_id, device = missing[0]
+        raise StoreError(f"execution {execution_id} has no device {device!r} in store at {url}")
+
+
+def _executemany_grouped(conn: Connection,
+                         rows: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+                         statement: Callable[[tuple[str, ...]], Update]) -> None:
     """UPDATE rows that set the same columns in one executemany each: (where, values)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for where, values in rows:
         if values:
             groups.setdefault(tuple(sorted(values)), []).append({**values, **where})
     for keys, params in groups.items():
-        await conn.execute(statement(keys), params)
-
+        conn.execute(statement(keys), params)
