@@ -9,14 +9,19 @@ masked), never a driver traceback.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from nocdeck.errors import StoreError
 from nocdeck.store.connect import READ_ONLY, mask_url_text
+from nocdeck.store.transcripts import ThreadWriter
+
+T = TypeVar("T")
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -54,6 +59,31 @@ class StoreBase:
             raise
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
             raise self._failure(exc) from None
+
+    _writer: ThreadWriter | None = None
+
+    async def _write_whole(self, work: Callable[[Session], T]) -> T:
+        """`work` in one committed transaction, given a synchronous ORM session. On SQLite it
+        runs whole on the store's writer thread (`ThreadWriter`): through aiosqlite each of
+        its statements would be a round trip to an event loop that, during a run, is busy
+        with 50 SSH sessions. On PostgreSQL it runs through `run_sync` on the async engine."""
+        if self.engine.dialect.name != "sqlite":
+            async with self._writing() as session:
+                return await session.run_sync(work)
+        if self._writer is None:
+            self._writer = ThreadWriter(self.engine.url)
+        try:
+            return await self._writer.write(lambda conn: work(Session(bind=conn)))
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise self._failure(exc) from None
+
+    async def close_writer(self) -> None:
+        """End the SQLite writer thread, if one was started (`Store.close` calls it)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer.close()
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncSession]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
@@ -89,51 +89,12 @@ class LeasesMixin(EventsMixin, StoreBase):
             raise ValueError("acquire_locks: one request per device")
         pid = os.getpid() if pid is None else pid
         for _attempt in range(5):
-            try:
-                async with self._writing() as session:
-                    return await self._take_locks(session, requests, pid)
+            try:  # on SQLite, whole on the store's writer thread (see _write_whole)
+                return await self._write_whole(lambda session: _take_locks(session, requests,
+                                                                           pid))
             except IntegrityError:
                 continue  # another process inserted a lock between our read and insert
         raise AssertionError("unreachable: a lock row either exists or can be inserted")
-
-    async def _take_locks(self, session: AsyncSession, requests: Sequence[LockRequest],
-                          pid: int) -> list[tuple[LockAttempt, bool]]:
-        now = utcnow()
-        rows = {row.device: row for row in await session.scalars(
-            select(DeviceLock).where(DeviceLock.device.in_([r.device for r in requests]))
-            .order_by(DeviceLock.device).with_for_update())}  # one order: no deadlock
-        attempts: list[LockAttempt] = []
-        for request in requests:
-            expires = now + dt.timedelta(seconds=request.lease_seconds)
-            row = rows.get(request.device)
-            mine = (request.execution_id, request.holder, pid)
-            if row is None:
-                row = DeviceLock(device=request.device, execution_id=request.execution_id,
-                                 holder=request.holder, pid=pid, acquired_at=now,
-                                 lease_expires_at=expires)
-                session.add(row)
-                attempts.append(LockAttempt(True, lock_record(row)))
-            elif (row.execution_id, row.holder, row.pid) == mine:
-                row.lease_expires_at = expires
-                attempts.append(LockAttempt(True, lock_record(row)))
-            elif row.lease_expires_at > now:
-                attempts.append(LockAttempt(False, lock_record(row)))
-            else:
-                previous = lock_record(row)
-                row.execution_id, row.holder, row.pid = mine
-                row.acquired_at, row.lease_expires_at = now, expires
-                attempts.append(LockAttempt(True, lock_record(row), taken_over=previous))
-        await session.flush()
-        stale: set[str] = set()
-        marks: dict[int, list[str]] = {}
-        for request, attempt in zip(requests, attempts, strict=True):
-            if attempt.acquired and request.backed_up_since is not None:
-                marks.setdefault(request.backed_up_since, []).append(request.device)
-        for mark, devices in marks.items():
-            stale.update(await session.scalars(select(Backup.device).distinct().where(
-                Backup.device.in_(devices), Backup.id > mark)))
-        return [(attempt, request.device in stale)
-                for request, attempt in zip(requests, attempts, strict=True)]
 
     async def renew_locks(self, *, holder: str, lease_seconds: float,
                           execution_id: str | None = None, pid: int | None = None) -> int:
@@ -215,3 +176,45 @@ class LeasesMixin(EventsMixin, StoreBase):
                                        "owner": row.owner or ""})
                 marked.append(row.id)
         return marked
+
+
+def _take_locks(session: Session, requests: Sequence[LockRequest], pid: int
+                ) -> list[tuple[LockAttempt, bool]]:
+    """`acquire_locks`' transaction (the session's): lock rows read in one order, taken,
+    renewed or taken over; then, per taken device, whether a newer backup exists."""
+    now = utcnow()
+    rows = {row.device: row for row in session.scalars(
+        select(DeviceLock).where(DeviceLock.device.in_([r.device for r in requests]))
+        .order_by(DeviceLock.device).with_for_update())}  # one order: no deadlock
+    attempts: list[LockAttempt] = []
+    for request in requests:
+        expires = now + dt.timedelta(seconds=request.lease_seconds)
+        row = rows.get(request.device)
+        mine = (request.execution_id, request.holder, pid)
+        if row is None:
+            row = DeviceLock(device=request.device, execution_id=request.execution_id,
+                             holder=request.holder, pid=pid, acquired_at=now,
+                             lease_expires_at=expires)
+            session.add(row)
+            attempts.append(LockAttempt(True, lock_record(row)))
+        elif (row.execution_id, row.holder, row.pid) == mine:
+            row.lease_expires_at = expires
+            attempts.append(LockAttempt(True, lock_record(row)))
+        elif row.lease_expires_at > now:
+            attempts.append(LockAttempt(False, lock_record(row)))
+        else:
+            previous = lock_record(row)
+            row.execution_id, row.holder, row.pid = mine
+            row.acquired_at, row.lease_expires_at = now, expires
+            attempts.append(LockAttempt(True, lock_record(row), taken_over=previous))
+    session.flush()
+    stale: set[str] = set()
+    marks: dict[int, list[str]] = {}
+    for request, attempt in zip(requests, attempts, strict=True):
+        if attempt.acquired and request.backed_up_since is not None:
+            marks.setdefault(request.backed_up_since, []).append(request.device)
+    for mark, devices in marks.items():
+        stale.update(session.scalars(select(Backup.device).distinct().where(
+            Backup.device.in_(devices), Backup.id > mark)))
+    return [(attempt, request.device in stale)
+            for request, attempt in zip(requests, attempts, strict=True)]

@@ -4,8 +4,8 @@ A 200-device run asks for about seven commits per device (status, steps, backups
 lock). The devices that ask while one transaction is in flight are written together in the
 next, and that transaction sends one statement per *kind* of write (an executemany), not one
 per device and write: a batch of 50 devices costs about six round trips to the database, not
-350. On SQLite the whole transaction is one call on a writer thread of its own (see
-`ProgressMixin._commit_progress`). Each device still waits for its own commit before its
+350. On SQLite the whole transaction is one call on the store's writer thread (see
+`StoreBase._write_whole`). Each device still waits for its own commit before its
 next action.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Update
 
 from nocdeck.errors import StoreError
@@ -26,7 +26,6 @@ from nocdeck.store.base import StoreBase
 from nocdeck.store.models import Backup, DeviceLock
 from nocdeck.store.records import DeviceChange
 from nocdeck.store.rows import DEVICES, device_update, device_values, step_update, step_values
-from nocdeck.store.transcripts import ThreadWriter
 
 
 @dataclass
@@ -52,8 +51,6 @@ class DeviceProgress:
 
 
 class ProgressMixin(StoreBase):
-    _progress_writer: ThreadWriter | None = None
-
     async def record_progress(self, batch: Sequence[DeviceProgress]) -> list[StoreError | None]:
         """Commit many devices' progress in one transaction (group commit). When that
         transaction fails, each device's writes are tried alone, so a bad write fails only
@@ -61,7 +58,8 @@ class ProgressMixin(StoreBase):
         if not batch:
             return []
         try:
-            await self._commit_progress(batch)
+            await self._write_whole(lambda session: _write_progress(
+                session.connection(), batch, self.url))
             return [None] * len(batch)
         except (StoreError, IntegrityError, ValueError) as exc:
             if len(batch) == 1:
@@ -71,32 +69,6 @@ class ProgressMixin(StoreBase):
         for item in batch:
             results += await self.record_progress([item])
         return results
-
-    async def _commit_progress(self, batch: Sequence[DeviceProgress]) -> None:
-        """One transaction. On SQLite it is written whole on a thread of its own
-        (`ThreadWriter`): through aiosqlite each of its ~10 statements would be a round trip
-        to a loop busy with 50 SSH sessions, and the devices wait for the commit."""
-        def write(conn: Connection) -> None:
-            _write_progress(conn, batch, self.url)
-
-        if self.engine.dialect.name != "sqlite":
-            async with self._writing() as session:
-                await session.run_sync(lambda sync: write(sync.connection()))
-            return
-        if self._progress_writer is None:
-            self._progress_writer = ThreadWriter(self.engine.url)
-        try:
-            await self._progress_writer.write(write)
-        except IntegrityError:
-            raise
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise self._failure(exc) from None
-
-    async def close_progress(self) -> None:
-        """End the SQLite progress thread, if one was started (`Store.close` calls it)."""
-        writer, self._progress_writer = self._progress_writer, None
-        if writer is not None:
-            await writer.close()
 
 
 def _write_progress(conn: Connection, batch: Sequence[DeviceProgress], url: str) -> None:

@@ -81,7 +81,7 @@ class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin, SessionsMi
 
     async def close(self) -> None:
         await self.close_transcripts()
-        await self.close_progress()
+        await self.close_writer()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Store:
