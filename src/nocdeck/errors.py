@@ -94,11 +94,16 @@ class HostKeyError(DeviceError):
 
 
 class ChangeRejected(DeviceError):
-    """The device rejected a configuration line; carries the line and the device's message."""
+    """The device rejected a configuration line; carries the line and the device's message,
+    and the lines of the same push it had already taken (IOS and EOS apply each line as it
+    comes: those are in the running config; a Junos candidate is discarded: none)."""
 
-    def __init__(self, device: str, line: str, device_message: str) -> None:
+    def __init__(self, device: str, line: str, device_message: str,
+                 applied: tuple[str, ...] = ()) -> None:
         self.line = line
         self.device_message = device_message
+        self.applied = applied
+        """As sent (not masked): what a rollback must undo. Never part of the message."""
         super().__init__(device, f"rejected {line!r}: {device_message}")
 
 

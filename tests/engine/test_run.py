@@ -4,6 +4,7 @@ fails, retries, rolls back and waits for approval the way an operator expects.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -263,3 +264,59 @@ async def test_webhook_notification_reaches_a_local_http_server(
     (body,) = received
     assert body["message"] == "r1 Gi1/0/4 is now hooked"
     assert body["execution_id"] == result.execution_id and body["device"] == "r1"
+
+
+PARTIAL = """\
+kind: task
+slug: describe-two-ports
+name: Describe two ports
+category: Interfaces
+description: Two description lines in one push; the device refuses the second.
+input_schema: {type: object, required: [label], properties: {label: {type: string}}}
+---
+kind: implementation
+slug: describe-two-ports-ios
+task: describe-two-ports
+name: Describe two ports - IOS
+manufacturer: Cisco
+platform: cisco_ios
+implementation_type: jinja2_config
+template: |
+  interface GigabitEthernet1/0/6
+   description {{ intended.label }} taken
+  interface GigabitEthernet1/0/7
+   description {{ intended.label }} refused
+---
+kind: workflow
+slug: describe-two-ports
+name: Describe two ports
+category: Interfaces
+version: 1.0.0
+rollback_on_failure: true
+input_schema: {type: object, required: [label], properties: {label: {type: string}}}
+steps:
+  - name: Describe
+    step_type: task
+    task: describe-two-ports
+"""
+
+
+async def test_lines_taken_before_a_refused_one_are_rolled_back(
+        lab: Lab, store: Store, tmp_path: Path) -> None:
+    """IOS applies each line as it comes: the first description is in the running config when
+    the second is refused, so the rollback must undo it (the push is not all or nothing)."""
+    (tmp_path / "partial.yaml").write_text(PARTIAL)
+    catalog = load_catalog(Settings(catalog=[str(tmp_path)]))
+    lab.set_faults("r1", DeviceFaults(reject_pattern=r"^\s*description .* refused"))
+    before = lab.running_config("r1")
+    result = await run(RunRequest("describe-two-ports", {"label": "nd"}, devices=("r1",),
+                                  options=FAST),
+                       catalog=catalog, inventory=lab.inventory(), store=store,
+                       settings=Settings())
+    (device,) = result.devices
+    assert device.status == "rolled_back", device.error
+    assert "refused" in (device.error or "")
+    assert " description nd taken" in device.pushed_lines
+    assert not [line for line in device.pushed_lines if "refused" in line]
+    assert "description nd taken" not in lab.running_config("r1")
+    assert lab.running_config("r1") == before

@@ -39,7 +39,7 @@ from nocdeck.engine.runmodel import DeviceResult, RunOptions
 from nocdeck.engine.session import DeviceSession
 from nocdeck.engine.stepkinds import run_check, wait_step
 from nocdeck.engine.targets import inputs_for_device
-from nocdeck.errors import BadInput, NocdeckError, WorkFailed
+from nocdeck.errors import BadInput, ChangeRejected, NocdeckError, WorkFailed
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
@@ -368,17 +368,20 @@ class DeviceRun:
                         await self._flush()
             if not lines:
                 return
-            await provider.push_config(
-                lines, save=workflow.save_config and not junos,
-                confirm_minutes=workflow.junos_commit_confirmed_minutes if junos else None)
+            try:
+                await provider.push_config(
+                    lines, save=workflow.save_config and not junos,
+                    confirm_minutes=workflow.junos_commit_confirmed_minutes if junos else None)
+            except ChangeRejected as exc:  # what the device took before it refused a line
+                self._pushed(exc.applied, junos=junos)
+                if exc.applied:
+                    self._unmerged.append(exc.applied)
+                raise
             sent[:] = lines
             self._unmerged.append(tuple(lines))
 
         await self.session.call(push)
-        if sent:
-            self.pushed += sent
-            self.junos_unconfirmed = self.junos_unconfirmed or junos
-            self._later(pushed_lines=_masked(self.pushed), changed=True)
+        self._pushed(sent, junos=junos)
         for number, check in enumerate(implementation.post_checks if implementation else []):
             where = scope.catalog.where("implementation", implementation.slug if implementation
                                         else "", "post_checks", number)
@@ -434,6 +437,14 @@ class DeviceRun:
         if problems:
             return GLOBAL_REDACTOR.mask(f"{error}; Nautobot NOT reverted: {'; '.join(problems)}")
         return f"{error}; Nautobot change reverted" if reverted else error
+
+    def _pushed(self, lines: Sequence[str], *, junos: bool) -> None:
+        """Lines now in the device's config: recorded, and undone by a rollback."""
+        if not lines:
+            return
+        self.pushed += lines
+        self.junos_unconfirmed = self.junos_unconfirmed or junos
+        self._later(pushed_lines=_masked(self.pushed), changed=True)
 
     def _preview(self, running: str, lines: Sequence[str]) -> ConfigChange:
         """`preview` on the device's platform; the plan's (or the last) answer when it was

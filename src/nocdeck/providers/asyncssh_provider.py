@@ -161,13 +161,14 @@ class AsyncsshProvider(Provider):
         dialect = self.dialect
         outputs = [(await self._run(dialect.config_enter)).output]
         rejected: ChangeRejected | None = None
-        for line in lines:
+        for taken, line in enumerate(lines):
             register_line_secrets(self.redactor, line)
             reply = await self._run(line)
             outputs.append(reply.output)
             message = dialect.find_error(reply.output)
-            if message is not None:
-                rejected = self._rejected(line, message)
+            if message is not None:  # a candidate (Junos) is discarded: nothing was applied
+                rejected = self._rejected(line, message, applied=() if dialect.uses_commit
+                                          else tuple(lines[:taken]))
                 break
         committed = True
         if rejected is None and dialect.uses_commit:
@@ -222,9 +223,10 @@ class AsyncsshProvider(Provider):
                 outputs.append((await self._run("yes")).output)
         return "\n".join(outputs)
 
-    def _rejected(self, line: str, message: str) -> ChangeRejected:
+    def _rejected(self, line: str, message: str, applied: tuple[str, ...] = ()
+                  ) -> ChangeRejected:
         return ChangeRejected(self.device.name, self.redactor.mask_line(line),
-                              self.redactor.mask(message))
+                              self.redactor.mask(message), applied)
 
     async def confirm_commit(self) -> None:
         """Confirm a pending `commit confirmed` with a plain `commit` (Junos)."""

@@ -108,16 +108,17 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
                                         action="entering configuration mode")]
     rejected: ChangeRejected | None = None
     committed = True
-    for line in lines:
+    for taken, line in enumerate(lines):
         register_line_secrets(provider.redactor, line)
         provider.log_sent(line)
         output, message = await provider.in_thread(
             lambda c, line=line: _send_line(c, line, platform.error_pattern, timeout),  # type: ignore[misc]
             action="a config line")
         outputs.append(output)
-        if message is not None:
+        if message is not None:  # a candidate (Junos) is discarded: nothing was applied
             rejected = ChangeRejected(device, provider.redactor.mask_line(line),
-                                      provider.redactor.mask(message))
+                                      provider.redactor.mask(message),
+                                      () if platform.commits else tuple(lines[:taken]))
             break
     if rejected is None and platform.commits:
         command = "commit" if confirm_minutes is None else f"commit confirmed {confirm_minutes}"
