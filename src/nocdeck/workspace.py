@@ -69,12 +69,12 @@ async def open_workspace(settings: Settings, *, catalog: bool = True, inventory:
     start the lab if asked, then open the store and mark runs left running by a dead
     process `interrupted` (reading back what their pushes left on each device)."""
     async with AsyncExitStack() as stack:
-        loaded_catalog = load_catalog(settings) if catalog else None
-        loaded_inventory: Inventory | None = None
-        if inventory:
-            loaded_inventory = await stack.enter_async_context(open_inventory(settings))
+        with heap.loading():  # the catalog and inventory stay: the collector need not walk them
+            loaded_catalog = load_catalog(settings) if catalog else None
+            loaded_inventory: Inventory | None = None
+            if inventory:
+                loaded_inventory = await stack.enter_async_context(open_inventory(settings))
         store = await Store.open(settings.effective_store_url)
         stack.push_async_callback(store.close)
         await recover_interrupted(store, inventory=loaded_inventory, settings=settings)
-        heap.settle()  # the catalog and inventory stay: the collector need not walk them
         yield Workspace(settings, store, loaded_catalog, loaded_inventory)
