@@ -106,6 +106,8 @@ class DeviceRun:
         """Pushes not yet merged into `_running`: merged when a later step asks for it."""
         self.before = ""
         self.pushed: list[str] = []
+        self.pushed_masked: tuple[str, ...] = ()
+        """`pushed` as the record shows it."""
         self.step_outputs: dict[str, Any] = {}
         self.mapped: dict[str, Any] = {}
         self.junos_unconfirmed = False
@@ -236,7 +238,7 @@ class DeviceRun:
             self.locked = False
         await self._device(status=status, error=error, finished_at=utcnow(),
                            changed=bool(self.pushed), **values)
-        return DeviceResult(self.name, status, bool(self.pushed), _masked(self.pushed), error)
+        return DeviceResult(self.name, status, bool(self.pushed), self.pushed_masked, error)
 
     def _skip_all(self, status: str, after: int) -> None:
         for rendered_order in sorted(self.job.step_ids):
@@ -443,8 +445,9 @@ class DeviceRun:
         if not lines:
             return
         self.pushed += lines
+        self.pushed_masked += _masked(lines)
         self.junos_unconfirmed = self.junos_unconfirmed or junos
-        self._later(pushed_lines=_masked(self.pushed), changed=True)
+        self._later(pushed_lines=self.pushed_masked, changed=True)
 
     def _preview(self, running: str, lines: Sequence[str]) -> ConfigChange:
         """`preview` on the device's platform; the plan's (or the last) answer when it was

@@ -172,12 +172,11 @@ class CliShell:
                       hide: bool = False, wait: float | None = None) -> Reply:
         """Send `line` and read the device's answer up to the next prompt (or question)."""
         self.send(line, hide=hide)
-        action = "a hidden answer" if hide else repr(self.provider.redactor.mask_line(line))
-        reply = await self.read_until(expect, action=action, wait=wait)
+        reply = await self.read_until(expect, action=_Typed(self, line, hide), wait=wait)
         echo = "" if hide else line
         return Reply(_strip_echo(reply.output, echo), reply.ended_with, reply.prompt)
 
-    async def read_until(self, expect: tuple[Expect, ...], *, action: str,
+    async def read_until(self, expect: tuple[Expect, ...], *, action: str | _Typed,
                          wait: float | None = None) -> Reply:
         """Read until the last line is one of `expect`; `wait` is the longest silence allowed."""
         if self._stdout is None:
@@ -235,6 +234,18 @@ class CliShell:
         if "question" in expect and QUESTION.search(text):
             return "question"
         return None
+
+
+class _Typed:
+    """What was typed, as an error message names it (masked): worked out only for an error,
+    not for each of the thousands of lines a run sends."""
+
+    def __init__(self, shell: CliShell, line: str, hide: bool) -> None:
+        self.shell, self.line, self.hide = shell, line, hide
+
+    def __str__(self) -> str:
+        return "a hidden answer" if self.hide else \
+            repr(self.shell.provider.redactor.mask_line(self.line))
 
 
 def _last_line(buffer: str) -> str:
