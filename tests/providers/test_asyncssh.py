@@ -134,3 +134,23 @@ def test_credentials_without_password_or_keys_are_refused_before_connecting() ->
     nothing = ResolvedCredentials(username="admin", use_keys=False, reference="cred:empty")
     with pytest.raises(BadInput, match="sw9: credential 'cred:empty' has no password"):
         AsyncsshProvider(device, nothing)
+
+
+async def test_the_session_sends_no_ignore_packets(lab: LabThread,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """No CBC cipher is offered, so asyncssh's empty SSH_MSG_IGNORE before each packet (its
+    guard for CBC) is not sent once the session is up: half the packets to encrypt."""
+    import asyncssh
+
+    provider = _provider(lab, "r2")
+    asyncssh.set_debug_level(3)
+    try:
+        async with provider:
+            with caplog.at_level("DEBUG", logger="asyncssh"):
+                await provider.run_commands(["show version"])
+                await provider.push_config(["interface Ethernet3", "description no-chaff"])
+    finally:
+        asyncssh.set_debug_level(1)
+    sent = [r.getMessage() for r in caplog.records if " Sent MSG_" in r.getMessage()]
+    assert any("Sent MSG_CHANNEL_DATA" in m for m in sent), "packet logging is on"
+    assert not [m for m in sent if "Sent MSG_IGNORE" in m]

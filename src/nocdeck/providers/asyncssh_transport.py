@@ -147,9 +147,11 @@ _CHAFF = (2, (b"\x00\x00\x00\x00",))
 
 
 def drop_chaff(conn: Any) -> None:
-    """Stop an asyncssh server connection from sending an empty SSH_MSG_IGNORE before every
-    packet once keys are exchanged (asyncssh's own habit; the SSH servers of IOS, EOS and
-    Junos send none). For the lab, which serves hundreds of sessions from one process, that
+    """Stop an asyncssh connection from sending an empty SSH_MSG_IGNORE before every packet
+    once keys are exchanged. It is asyncssh's own habit, RFC 4251 9.3.1's guard against
+    CBC's predictable IVs; the SSH servers of IOS, EOS and Junos send none, and some device
+    servers have choked on them (asyncssh issue #299). The lab's servers and the provider's
+    client connections (no CBC cipher offered: `asyncssh_shell.CIPHERS`) drop them, which
     halves the packets both sides encrypt, decrypt and dispatch. asyncssh inserts the packet
     by calling the connection's own `send_packet`, so an instance attribute filters it; if
     a later asyncssh works differently, nothing changes.
