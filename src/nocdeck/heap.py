@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 10_000
 """Allocations between two passes over the youngest generation (Python's default: 700)."""
+_settled = False
 
 
 @contextmanager
@@ -30,6 +31,10 @@ def loading() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+    global _settled
+    if _settled:  # once per process: a later freeze would keep that moment's garbage for good
+        return
+    _settled = True
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(max(YOUNG_THRESHOLD, gc.get_threshold()[0]), older, oldest)
+    young, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_THRESHOLD, young), older, oldest)
