@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 from nocdeck.store import NewStep, Store
@@ -135,3 +136,36 @@ async def test_a_batch_of_locks_in_one_transaction_answers_each_device(store: St
     assert by_device["edge-r4"][0].acquired and not by_device["edge-r4"][1]
     assert [lock.holder for lock in await store.list_locks()] == [
         "bob@jump2", "alice@jump1", "alice@jump1", "alice@jump1"]
+
+
+async def test_a_cancelled_lock_batch_is_settled_before_the_cancellation_goes_on(
+        store: Store) -> None:
+    """A transaction cannot be stopped half-way on SQLite's writer thread: the caller that
+    was cancelled finds it ended (here committed), and can release what it holds."""
+    from nocdeck.store.leases import LockRequest
+
+    requests = [LockRequest(f"sw{n}", "alice@jump1", 60.0) for n in range(200)]
+    task = asyncio.create_task(store.acquire_locks(requests))
+    await asyncio.sleep(0.005)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    held = await store.list_locks()
+    assert len(held) in (0, 200), "a lock batch is all or nothing"
+    for lock in held:
+        await store.release_lock(lock.device, holder="alice@jump1")
+    assert await store.list_locks() == []
+
+
+async def test_a_closed_store_refuses_writes(store_url: str) -> None:
+    store = await Store.open(store_url)
+    await store.close()
+    from nocdeck.errors import StoreError
+    from nocdeck.store.leases import LockRequest
+
+    try:
+        await store.acquire_locks([LockRequest("sw1", "alice@jump1", 60.0)])
+    except StoreError as exc:
+        assert "is closed" in str(exc)
+    else:
+        raise AssertionError("a write after close() succeeded")

@@ -187,8 +187,8 @@ class AsyncsshProvider(Provider):
                 reply = await self._run(command)
                 outputs.append(reply.output)
                 message = dialect.find_error(reply.output)
-                if message is not None:
-                    raise self._rejected(command, message)
+                if message is not None:  # every line is in the running config already
+                    raise self._rejected(command, message, applied=tuple(lines))
             saved = True
         return PushResult(self.device.name, tuple(self.redactor.mask_line(ln) for ln in lines),
                           saved=saved, output=self.redactor.mask("\n".join(outputs)),

@@ -190,7 +190,7 @@ class NetmikoProvider(Provider):
             return error
         if isinstance(error, ChangeRejected):
             return ChangeRejected(error.device, self.redactor.mask_line(error.line),
-                                  self.redactor.mask(error.device_message))
+                                  self.redactor.mask(error.device_message), error.applied)
         if isinstance(error, DeviceError):
             return type(error)(error.device, self.redactor.mask(error.detail))
         return type(error)(self.redactor.mask(text))

@@ -145,8 +145,9 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
         output, message = await provider.in_thread(lambda c: _save(c, platform),
                                                    action="saving the configuration")
         outputs.append(output)
-        if message is not None:
-            raise ChangeRejected(device, platform.save_command, provider.redactor.mask(message))
+        if message is not None:  # every line is in the running config already
+            raise ChangeRejected(device, platform.save_command, provider.redactor.mask(message),
+                                 tuple(lines))
         saved = True
     return PushResult(device, tuple(provider.redactor.mask_line(ln) for ln in lines),
                       saved=saved, output=provider.redactor.mask("\n".join(outputs)),

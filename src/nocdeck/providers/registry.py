@@ -1,9 +1,9 @@
 """Which driver talks to a device: `device.provider` from the inventory, else the configured
 default (`settings.provider`).
 
-The registry is a mapping from a name to a `Provider` class. A driver registers itself by
-adding one entry to `PROVIDERS` (the asyncssh driver adds "asyncssh" next to "netmiko");
-every class takes the same constructor arguments as `Provider.__init__`. A driver's module
+The registry maps a name to a `Provider` class. A driver is registered by adding its
+"module:Class" to `PROVIDERS` below (asyncssh's sits next to netmiko's); every class takes
+the same constructor arguments as `Provider.__init__`. A driver's module
 is imported when it is first asked for: a run on asyncssh never pays for importing netmiko
 and paramiko (0.15 s at every start).
 """
@@ -33,6 +33,9 @@ class _Drivers(Mapping[str, type[Provider]]):
             module, _, attribute = self._paths[name].partition(":")
             self._loaded[name] = getattr(importlib.import_module(module), attribute)
         return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:  # a known name, without importing it
+        return name in self._paths
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)

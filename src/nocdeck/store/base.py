@@ -52,6 +52,8 @@ class StoreBase:
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends (rolls back on an error)."""
+        if self._closed:
+            raise StoreError(f"store at {self.url} is closed")
         try:
             async with self._write_sessions() as session, session.begin():
                 yield session
@@ -61,6 +63,7 @@ class StoreBase:
             raise self._failure(exc) from None
 
     _writer: ThreadWriter | None = None
+    _closed = False
 
     async def _write_whole(self, work: Callable[[Session], T]) -> T:
         """`work` in one committed transaction, given a synchronous ORM session. On SQLite it
@@ -71,7 +74,9 @@ class StoreBase:
             async with self._writing() as session:
                 return await session.run_sync(work)
         if self._writer is None:
-            self._writer = ThreadWriter(self.engine.url)
+            if self._closed:
+                raise StoreError(f"store at {self.url} is closed")
+            self._writer = ThreadWriter(self.engine.url, name="nocdeck-store-writer")
         try:
             return await self._writer.write(lambda conn: work(Session(bind=conn)))
         except IntegrityError:
@@ -80,7 +85,9 @@ class StoreBase:
             raise self._failure(exc) from None
 
     async def close_writer(self) -> None:
-        """End the SQLite writer thread, if one was started (`Store.close` calls it)."""
+        """End the SQLite writer thread, if one was started (`Store.close` calls it); later
+        writes are refused, not given a new thread."""
+        self._closed = True
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.close()

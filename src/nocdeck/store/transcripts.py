@@ -28,21 +28,30 @@ T = TypeVar("T")
 class ThreadWriter:
     """Runs write transactions on a SQLite file, one at a time, on its own thread."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, *, name: str = "nocdeck-transcripts") -> None:
         self._engine = create_engine(
             url.set(drivername="sqlite"), pool_size=1, max_overflow=0,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         tune_sqlite(self._engine)
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="nocdeck-transcripts")
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=name)
 
     async def write(self, work: Callable[[Connection], T]) -> T:
-        """`work` inside one committed transaction (rolled back if it raises)."""
+        """`work` inside one committed transaction (rolled back if it raises).
+
+        A transaction on the thread cannot be stopped half-way: when the caller is cancelled,
+        this still waits for it to end (committed or rolled back) before the cancellation
+        goes on, so nobody acts on the store while it is still being written."""
 
         def transaction() -> T:
             with self._engine.begin() as connection:
                 return work(connection)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)
+        done = asyncio.get_running_loop().run_in_executor(self._thread, transaction)
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            await asyncio.wait([done])
+            raise
 
     async def close(self) -> None:
         """Close the connection (on the thread that opened it) and end the thread."""
