@@ -21,7 +21,7 @@ from tests.fixtures.store import sql_rows
 
 
 def transcript_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("nocdeck-transcripts")]
+    return [t for t in threading.enumerate() if t.name.startswith("nocdeck-store-writer")]
 
 
 def sqlite_url(tmp_path: Path) -> str:

@@ -76,7 +76,7 @@ class StoreBase:
         if self._writer is None:
             if self._closed:
                 raise StoreError(f"store at {self.url} is closed")
-            self._writer = ThreadWriter(self.engine.url, name="nocdeck-store-writer")
+            self._writer = ThreadWriter(self.engine.url)
         try:
             return await self._writer.write(lambda conn: work(Session(bind=conn)))
         except IntegrityError:

@@ -30,8 +30,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from nocdeck.errors import StoreError
@@ -39,7 +39,6 @@ from nocdeck.redaction import GLOBAL_REDACTOR, MARKERS, AlreadyMasked
 from nocdeck.store.base import StoreBase
 from nocdeck.store.ids import new_id
 from nocdeck.store.models import Base, BigId, SessionRecord
-from nocdeck.store.transcripts import ThreadWriter
 from nocdeck.store.types import utcnow
 
 STALE_AFTER = dt.timedelta(seconds=30)
@@ -162,7 +161,7 @@ def _events_of(row: SessionEvent) -> list[SessionEvent]:
             for label in row.data.split(MARKER_SEPARATOR)]
 
 
-def _write_batch(db: Connection | Session, session_id: str, events: Sequence[SessionEvent],
+def _write_batch(db: Connection, session_id: str, events: Sequence[SessionEvent],
                  new_commands: Sequence[SessionCommand], answers: dict[int, str],
                  redaction_count: int, seen_at: dt.datetime) -> None:
     """One batch of a session, as Core statements (a batch of events is one executemany,
@@ -214,36 +213,15 @@ class SessionsMixin(StoreBase):
                 continue
         raise StoreError(f"store at {self.url}: could not allocate a session id")
 
-    _transcript_writer: ThreadWriter | None = None
-
     async def append_session(self, session_id: str, events: Sequence[SessionEvent], *,
                              new_commands: Sequence[SessionCommand] = (),
                              answers: dict[int, str] | None = None,
                              redaction_count: int, seen_at: dt.datetime) -> None:
         """Write one batch: events, new commands, grown answers, the heartbeat; one commit.
-        On SQLite the batch is written whole on a thread of its own (`ThreadWriter`)."""
-        def write(db: Connection | Session) -> None:
-            _write_batch(db, session_id, events, new_commands, answers or {},
-                         redaction_count, seen_at)
-
-        if self.engine.dialect.name != "sqlite":
-            async with self._writing() as session:
-                await session.run_sync(write)
-            return
-        if self._transcript_writer is None:
-            self._transcript_writer = ThreadWriter(self.engine.url)
-        try:
-            await self._transcript_writer.write(write)
-        except IntegrityError:
-            raise
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise self._failure(exc) from None
-
-    async def close_transcripts(self) -> None:
-        """End the SQLite transcript thread, if one was started (`Store.close` calls it)."""
-        writer, self._transcript_writer = self._transcript_writer, None
-        if writer is not None:
-            await writer.close()
+        On SQLite the batch is written whole on the store's writer thread (`_write_whole`)."""
+        await self._write_whole(lambda db: _write_batch(
+            db.connection(), session_id, events, new_commands, answers or {},
+            redaction_count, seen_at))
 
     async def finish_session(self, session_id: str, *, exit_status: int | None,
                              complete: bool, status: str, ended_at: dt.datetime | None = None

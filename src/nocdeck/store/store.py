@@ -80,7 +80,6 @@ class Store(ExecutionsMixin, HistoryMixin, BackupsMixin, LeasesMixin, SessionsMi
         return store
 
     async def close(self) -> None:
-        await self.close_transcripts()
         await self.close_writer()
         await self.engine.dispose()
 

@@ -1,4 +1,6 @@
-"""A SQLite store's session transcript batches, written whole on a thread of their own.
+"""A SQLite store's write transactions, each written whole on the store's writer thread:
+session transcript batches, and a run's group commits and lock batches
+(`StoreBase._write_whole`).
 
 Through the async engine each statement of a batch is a round trip between the event loop
 and aiosqlite's thread (eleven per batch: cursor, execute and close for each statement,
@@ -26,14 +28,15 @@ T = TypeVar("T")
 
 
 class ThreadWriter:
-    """Runs write transactions on a SQLite file, one at a time, on its own thread."""
+    """Runs write transactions on a SQLite file, one at a time, on its own thread (one per
+    store: `StoreBase._write_whole`)."""
 
-    def __init__(self, url: URL, *, name: str = "nocdeck-transcripts") -> None:
+    def __init__(self, url: URL) -> None:
         self._engine = create_engine(
             url.set(drivername="sqlite"), pool_size=1, max_overflow=0,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         tune_sqlite(self._engine)
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="nocdeck-store-writer")
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """`work` inside one committed transaction (rolled back if it raises).
