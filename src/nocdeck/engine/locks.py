@@ -11,6 +11,7 @@ import asyncio
 import time
 
 from nocdeck.engine import events as ev
+from nocdeck.engine.groupcommit import GroupCommit
 from nocdeck.engine.runmodel import LockMode
 from nocdeck.errors import WorkFailed
 from nocdeck.store import DeviceLockRecord, LockAttempt, Store
@@ -34,46 +35,19 @@ class DeviceLocked(WorkFailed):
 
 class LockBatch:
     """The lock requests of devices that start together, taken in one store transaction: the
-    requests made while one batch is in flight go into the next (as `engine.recorder` does for
+    requests made while one batch is in flight go into the next (`engine.groupcommit`, as for
     the records). `gate`: held around each store call (the run's writes take turns)."""
 
     def __init__(self, store: Store, gate: asyncio.Lock | None = None) -> None:
         self.store = store
         self.gate = gate or asyncio.Lock()
-        self._queue: list[tuple[LockRequest, asyncio.Future[tuple[LockAttempt, bool]]]] = []
-        self._drainer: asyncio.Task[None] | None = None
+        self._batches: GroupCommit[LockRequest, tuple[LockAttempt, bool]] = GroupCommit(
+            store.acquire_locks, self.gate, key=lambda request: request.device)
 
     async def acquire(self, request: LockRequest) -> tuple[LockAttempt, bool]:
-        """`Store.acquire_locks` for one request, batched with whoever asks meanwhile."""
-        future: asyncio.Future[tuple[LockAttempt, bool]] = \
-            asyncio.get_running_loop().create_future()
-        self._queue.append((request, future))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain())
-        return await asyncio.shield(future)
-
-    async def _drain(self) -> None:
-        while self._queue:
-            items: list[tuple[LockRequest, asyncio.Future[tuple[LockAttempt, bool]]]] = []
-            later: list[tuple[LockRequest, asyncio.Future[tuple[LockAttempt, bool]]]] = []
-            devices: set[str] = set()
-            for item in self._queue:  # one request per device and transaction
-                (later if item[0].device in devices else items).append(item)
-                devices.add(item[0].device)
-            self._queue = later
-            try:
-                async with self.gate:
-                    answers = await self.store.acquire_locks([r for r, _ in items])
-            except BaseException as exc:
-                for _, future in items:
-                    if not future.done():
-                        future.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for (_, future), answer in zip(items, answers, strict=True):
-                if not future.done():
-                    future.set_result(answer)
+        """`Store.acquire_locks` for one request, batched with whoever asks meanwhile (one
+        request per device and transaction)."""
+        return await self._batches.submit(request)
 
 
 async def take_device(store: Store, device: str, *, holder: str, execution_id: str,
