@@ -62,21 +62,26 @@ def push_lines(device: Device) -> list[str]:
 
 
 # -- (a) the baseline: plain netmiko in a thread pool ----------------------------------------
-def baseline_session(record: Record, lines: list[str]) -> None:
+def baseline_session(record: Record, lines: list[str], *, read_back: bool = False) -> None:
+    """What a plain netmiko script does on one device: read the config, push `lines` (Junos:
+    and commit), with `read_back` read the config again (run_fanout's baseline)."""
     junos = record["platform"] == "juniper_junos"
+    show = "show configuration" if junos else "show running-config"
     conn = ConnectHandler(device_type=record["platform"], host=record["host"],
                           port=record["port"], username=record["username"],
                           password=record["password"], secret=record.get("secret") or "")
     try:
         if not junos:
             conn.enable()
-        conn.send_command("show configuration" if junos else "show running-config")
+        conn.send_command(show)
         if junos:
             conn.send_config_set(lines, exit_config_mode=False)
             conn.commit()
             conn.exit_config_mode()
         else:
             conn.send_config_set(lines)
+        if read_back:
+            conn.send_command(show)
     finally:
         conn.disconnect()
 

@@ -154,35 +154,15 @@ def rendered_lines(inventory_path: Path) -> dict[str, list[str]]:
             for device in load_inventory(inventory_path)}
 
 
-def baseline_session(record: dict[str, Any], lines: list[str]) -> None:
-    from netmiko import ConnectHandler
-
-    junos = record["platform"] == "juniper_junos"
-    show = "show configuration" if junos else "show running-config"
-    conn = ConnectHandler(device_type=record["platform"], host=record["host"],
-                          port=record["port"], username=record["username"],
-                          password=record["password"], secret=record.get("secret") or "")
-    try:
-        if not junos:
-            conn.enable()
-        conn.send_command(show)
-        if junos:
-            conn.send_config_set(lines, exit_config_mode=False)
-            conn.commit()
-            conn.exit_config_mode()
-        else:
-            conn.send_config_set(lines)
-        conn.send_command(show)
-    finally:
-        conn.disconnect()
-
-
 def run_baseline(records: list[dict[str, Any]], lines: dict[str, list[str]]) -> list[str]:
+    """The lab_fanout baseline's script (plain netmiko, 20 threads), reading back as well."""
+    from lab_fanout import baseline_session
+
     failures: list[str] = []
 
     def one(record: dict[str, Any]) -> None:
         try:
-            baseline_session(record, lines[record["name"]])
+            baseline_session(record, lines[record["name"]], read_back=True)
         except Exception as exc:  # a benchmark counts failures, it does not stop on them
             failures.append(f"{record['name']}: {type(exc).__name__}: {str(exc)[:120]}")
 
@@ -193,10 +173,10 @@ def run_baseline(records: list[dict[str, Any]], lines: dict[str, list[str]]) -> 
 
 # -- nocdeck run, and what its store says afterwards --------------------------------------------
 PROFILE: str | None = None
+"""--profile FILE: the nocdeck child runs under cProfile, its stats written to FILE."""
 COLD = False
 """--cold: no parsed copy of the inventory (nocdeck.parsecache off), as for the first
 command after the inventory file was edited by hand."""
-"""--profile FILE: the nocdeck child runs under cProfile, its stats written to FILE."""
 
 
 def nocdeck_command(store_url: str, inventory: Path, concurrency: int, timings: Path
