@@ -16,12 +16,13 @@ import argparse
 import asyncio
 import functools
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from _lab_process import machine_note
 
 from nocdeck.catalog import RenderMeta
 from nocdeck.config import Settings
@@ -36,18 +37,6 @@ INPUTS = {"servers": ["192.0.2.1", "192.0.2.2"], "location": "DC1 hall B"}
 STORE_CALLS = ("create_execution", "add_steps", "latest_backups", "update_devices",
                "set_status")
 """The store calls a plan makes, timed inside the real plan (wall and process CPU)."""
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, nproc {os.cpu_count()}, Python {platform.python_version()}"
 
 
 def load() -> str:
@@ -130,7 +119,7 @@ async def main() -> None:
     lines = sum(text.count("\n") for text in configs.values()) // max(n, 1)
     store_wall = sum(w for w, _ in spent.values())
     store_cpu = sum(c for _, c in spent.values())
-    print(f"machine: {machine()}; load average {load_before} before, {load_after} after")
+    print(f"machine: {machine_note()}; load average {load_before} before, {load_after} after")
     print(f"devices: {n} ({changed} with changes), ~{lines} config lines each; "
           f"lab setup {setup_lab:.1f} s (not timed)")
     print(f"plan (resolve + render + diff + records): {wall:.2f} s wall, {cpu:.2f} s CPU, "
