@@ -76,3 +76,62 @@ def test_unreadable_saved_text_names_the_line() -> None:
     with pytest.raises(PathError) as caught:
         JunosConfig.parse("system {\n    host-name r1;\n    frobnicate yes;\n}\n")
     assert caught.value.message == "line 3: syntax error."
+
+
+# -- configs share statements (copy-on-write): an edit never shows through another config ----
+
+def test_an_edit_of_a_copy_leaves_the_original_as_it_was() -> None:
+    running = new_junos_device("r3", seed=2, index=2).running
+    text, set_lines = running.render(), running.display_set()
+    candidate = running.copy()
+    _set(candidate, 'interfaces ge-0/0/1 description "changed here"')
+    _set(candidate, "interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v999")
+    _set(candidate, "system ntp server 192.0.2.99")
+    candidate.delete(_path("snmp"))
+    candidate.delete(_path("interfaces ge-0/0/2"))
+    assert (running.render(), running.display_set()) == (text, set_lines)
+    assert 'description "changed here";' in candidate.render()
+    assert "snmp {" not in candidate.render() and "snmp {" in running.render()
+
+
+def test_an_edit_of_the_original_leaves_its_copies_as_they_were() -> None:
+    running = new_junos_device("r3", seed=2, index=2).running
+    first = running.copy()
+    second = first.copy()
+    text = first.render()
+    _set(running, "system host-name edited")
+    running.delete(_path("interfaces ge-0/0/0"))
+    _set(second, "snmp location elsewhere")
+    assert first.render() == text
+    assert "host-name edited;" not in second.render() and "elsewhere" in second.render()
+    assert "ge-0/0/0 {" in second.render() and "ge-0/0/0 {" not in running.render()
+
+
+def test_a_leaf_list_member_added_or_removed_in_a_copy_stays_there() -> None:
+    config = JunosConfig()
+    _set(config, "routing-options static route 10.0.0.0/8 next-hop [ 192.0.2.1 192.0.2.2 ]")
+    copy = config.copy()
+    _set(copy, "routing-options static route 10.0.0.0/8 next-hop 192.0.2.3")
+    assert "next-hop [ 192.0.2.1 192.0.2.2 ];" in config.render()
+    copy.delete(_path("routing-options static route 10.0.0.0/8 next-hop 192.0.2.1"))
+    _set(config, "routing-options static route 10.0.0.0/8 next-hop 192.0.2.4")
+    assert "next-hop [ 192.0.2.1 192.0.2.2 192.0.2.4 ];" in config.render()
+    assert "next-hop [ 192.0.2.2 192.0.2.3 ];" in copy.render()
+
+
+def test_a_refused_delete_changes_nothing() -> None:
+    running = new_junos_device("r3", seed=2, index=2).running
+    copy = running.copy()
+    root = copy.root
+    assert not copy.delete(_path("interfaces ge-0/0/1 unit 0 family ethernet-switching vlan "
+                                 "members no-such-vlan"))
+    assert not copy.delete(_path("system ntp server 192.0.2.250"))
+    assert copy.root is root and copy == running
+
+
+def test_deleting_everything_in_a_copy_keeps_the_original() -> None:
+    running = new_junos_device("r3", seed=2, index=2).running
+    text = running.render()
+    copy = running.copy()
+    assert copy.delete(resolve([], need_value=False))
+    assert copy.render() == "" and running.render() == text

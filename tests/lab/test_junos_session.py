@@ -295,3 +295,73 @@ def test_a_faulted_line_is_refused_with_a_caret(r3: JunosDevice) -> None:
     cli = Cli(r3)
     assert cli.session.rejected_reply("set system ntp server 10.9.9.9").output == (
         " " * len("admin@r3> ") + "^\nsyntax error.")
+
+
+def test_candidate_edits_never_reach_the_committed_config_or_history(r3: JunosDevice) -> None:
+    committed, history = r3.running.render(), [c.config.render() for c in r3.commits]
+    cli = Cli(r3)
+    cli.configure()
+    cli.type('set interfaces ge-0/0/1 description "not yet"')
+    cli.type("delete interfaces ge-0/0/2")
+    cli.type("set system host-name r3-new")
+    cli.type("edit interfaces ge-0/0/3")
+    cli.type("set disable")
+    assert r3.running.render() == committed and r3.startup.render() == committed
+    assert [c.config.render() for c in r3.commits] == history
+    assert "not yet" not in Cli(r3, 2).out("show configuration interfaces ge-0/0/1")
+    cli.out("commit")
+    assert "not yet" in r3.running.render()
+    assert [c.config.render() for c in r3.commits[1:]] == history
+
+
+def test_rollback_restores_a_config_and_later_edits_leave_the_history_alone(
+        r3: JunosDevice) -> None:
+    original = r3.running.render()
+    cli = Cli(r3)
+    cli.configure()
+    cli.type("set snmp location first")
+    cli.out("commit")
+    first = r3.running.render()
+    cli.type("set snmp location second")
+    cli.type("delete interfaces ge-0/0/4")
+    cli.out("commit")
+    assert cli.out("rollback 2") == "load complete"
+    cli.type("set system domain-name edited.example")  # an edit of the loaded rollback
+    assert r3.commits[2].config.render() == original
+    cli.out("rollback 1")
+    assert r3.candidate is not None and r3.candidate.render() == first
+    cli.out("commit")
+    assert r3.running.render() == first
+    assert [c.config.render() for c in r3.commits[1:4]] == [
+        r3.commits[1].config.render(), first, original]
+
+
+def test_two_sessions_share_one_candidate(r3: JunosDevice) -> None:
+    alice, bob = Cli(r3, 1), Cli(r3, 2)
+    alice.configure()
+    bob.configure()
+    alice.type("set snmp location shared")
+    assert "+   location shared;" in bob.out("show | compare")
+    bob.type("set snmp contact bob@example.net")
+    assert "contact bob@example.net;" in alice.out("show snmp")
+    assert "shared" not in r3.running.render()
+    assert bob.out("commit") == "commit complete"
+    assert alice.out("show | compare") == ""
+    assert "location shared;" in r3.running.render()
+    assert "bob@example.net" in r3.running.render()
+    alice.type("set snmp location alice-only")
+    assert "location shared;" in r3.running.render()
+    assert "alice-only" in bob.out("show snmp")
+
+
+def test_a_confirmed_commit_rolls_back_to_the_exact_previous_config(r3: JunosDevice) -> None:
+    before = r3.running.render()
+    cli = Cli(r3)
+    cli.configure()
+    cli.type("set system time-zone UTC")
+    cli.type("delete protocols lldp")
+    cli.out("commit confirmed 5")
+    assert r3.expire_confirmed_commit(now=time.monotonic() + 3600)
+    assert r3.running.render() == before
+    cli.type("set system time-zone America/New_York")  # edits after the rollback
+    assert r3.commits[0].config.render() == before and r3.commits[2].config.render() == before

@@ -3,6 +3,12 @@
 A `JunosConfig` is what `show configuration` prints (braces and semicolons), what
 `| display set` flattens, and what `show | compare` diffs. It round-trips through its set
 lines (`from_set_lines(config.display_set())`), which is how a saved lab state is reloaded.
+
+Configs share their statements: `copy()` is O(1), and an edit copies only the statements
+along its path (copy-on-write). Every `configure` makes a candidate from the running config
+and every commit keeps one in the history, so a deep copy of a few hundred statements at
+each of them was most of a Junos session's CPU in the lab. A statement belongs to the config
+whose `_owner` token it carries; any other config copies it before changing it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from nocdeck.lab.junos_schema import ROOT, Container, Flag, Leaf, LeafList, Name
 
 _SEQ = itertools.count()
 """Insertion order for lists Junos keeps in the order they were configured."""
+_OWNERS = itertools.count(1)
+"""Owner tokens: a config may change in place only the statements carrying its own."""
 
 Rank = tuple[int, tuple[tuple[int, int, str], ...], int]
 
@@ -43,10 +51,8 @@ class Node:
     rank: Rank = field(compare=False, repr=False)
     values: list[str] = field(default_factory=list)
     children: dict[str, Node] = field(default_factory=dict)
-
-    def copy(self) -> Node:
-        return Node(self.head, self.spec, self.rank, list(self.values),
-                    {k: c.copy() for k, c in self.children.items()})
+    owner: int = field(default=0, compare=False, repr=False)
+    """The config allowed to change this statement in place (0: none, it is shared)."""
 
     def ordered(self) -> list[Node]:
         return sorted(self.children.values(), key=lambda n: n.rank)
@@ -177,10 +183,33 @@ class JunosConfig:
     """A whole configuration database (committed or candidate)."""
 
     def __init__(self, root: Node | None = None) -> None:
-        self.root = root if root is not None else Node("", ROOT, (0, (), 0))
+        self._owner = next(_OWNERS)
+        self.root = root if root is not None else Node("", ROOT, (0, (), 0), owner=self._owner)
 
     def copy(self) -> JunosConfig:
-        return JunosConfig(self.root.copy())
+        """An independent config that shares every statement until one side edits it."""
+        self._owner = next(_OWNERS)  # what this config owned is shared from now on
+        return JunosConfig(self.root)
+
+    def _own(self, node: Node) -> Node:
+        """`node`, or a shallow copy of it this config may change (children stay shared)."""
+        if node.owner == self._owner:
+            return node
+        return Node(node.head, node.spec, node.rank, list(node.values), dict(node.children),
+                    owner=self._owner)
+
+    def _own_path(self, steps: Sequence[Step]) -> list[Node]:
+        """The root and the nodes along existing `steps`, each one this config's own."""
+        node = self.root = self._own(self.root)
+        nodes = [node]
+        for step in steps:
+            child = node.children[step.head]
+            own = self._own(child)
+            if own is not child:
+                node.children[step.head] = own
+            nodes.append(own)
+            node = own
+        return nodes
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, JunosConfig) and self.root == other.root
@@ -242,13 +271,15 @@ class JunosConfig:
 
     def set(self, path: Path) -> None:
         """Create the path (a `set` line); a leaf takes the value, a leaf-list adds to it."""
-        node = self.root
+        node = self.root = self._own(self.root)
         for step in path.steps:
             child = node.children.get(step.head)
             if child is None:
                 rank: Rank = (step.kw_index, step.name_key or (), next(_SEQ))
-                child = Node(step.head, step.spec, rank)
+                child = Node(step.head, step.spec, rank, owner=self._owner)
                 node.children[step.head] = child
+            elif child.owner != self._owner:
+                child = node.children[step.head] = self._own(child)
             node = child
         if isinstance(node.spec, Leaf) and path.values:
             node.values = [path.values[0]]
@@ -257,16 +288,15 @@ class JunosConfig:
 
     def delete(self, path: Path) -> bool:
         """Remove the path (a `delete` line); False when the statement is not there."""
-        parents = [self.root]
-        for step in path.steps:
-            child = parents[-1].children.get(step.head)
-            if child is None:
-                return False
-            parents.append(child)
+        node = self.find(path.steps)
+        if node is None:
+            return False
+        if isinstance(node.spec, LeafList) and path.values \
+                and not set(path.values) & set(node.values):
+            return False
+        parents = self._own_path(path.steps)
         node = parents.pop()
         if isinstance(node.spec, LeafList) and path.values:
-            if not set(path.values) & set(node.values):
-                return False
             node.values = [v for v in node.values if v not in path.values]
             if node.values:
                 return True
