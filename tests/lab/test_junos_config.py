@@ -135,3 +135,23 @@ def test_deleting_everything_in_a_copy_keeps_the_original() -> None:
     copy = running.copy()
     assert copy.delete(resolve([], need_value=False))
     assert copy.render() == "" and running.render() == text
+
+
+def test_the_printed_config_follows_every_edit_however_often_it_was_printed() -> None:
+    config = new_junos_device("r3", seed=2, index=2).running.copy()
+    interfaces = _path("interfaces").steps
+    edits = ['set interfaces ge-0/0/1 description "after print"',
+             "set interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v42",
+             "delete interfaces ge-0/0/1 unit 0 family ethernet-switching vlan members v42",
+             "delete interfaces ge-0/0/3", "set system ntp server 192.0.2.7",
+             "delete system ntp server 192.0.2.7", "set snmp location moved"]
+    for edit in edits:
+        config.render(), config.render(interfaces)  # printed at two depths, then edited
+        verb, _, rest = edit.partition(" ")
+        if verb == "set":
+            _set(config, rest)
+        else:
+            config.delete(_path(rest))
+        fresh = JunosConfig.from_set_lines(config.display_set())
+        assert config.render() == fresh.render()
+        assert config.render(interfaces) == fresh.render(interfaces)

@@ -14,6 +14,7 @@ whose `_owner` token it carries; any other config copies it before changing it.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,9 +54,14 @@ class Node:
     children: dict[str, Node] = field(default_factory=dict)
     owner: int = field(default=0, compare=False, repr=False)
     """The config allowed to change this statement in place (0: none, it is shared)."""
+    text: tuple[int, str] | None = field(default=None, compare=False, repr=False)
+    """(depth, lines) as last rendered; an edit clears it on every statement of its path."""
 
     def ordered(self) -> list[Node]:
-        return sorted(self.children.values(), key=lambda n: n.rank)
+        return sorted(self.children.values(), key=_RANK)
+
+
+_RANK = operator.attrgetter("rank")
 
 
 @dataclass(frozen=True)
@@ -172,9 +178,12 @@ def tokenize(line: str) -> list[tuple[str, int]]:
     return words
 
 
+_NEEDS_QUOTES = re.compile(r"[\s;{}#\"\[\]$]")
+
+
 def quote(value: str, *, always: bool = False) -> str:
     """Quote a value the way Junos prints it (spaces and specials need quotes)."""
-    if always or not value or re.search(r"[\s;{}#\"\[\]$]", value):
+    if always or not value or _NEEDS_QUOTES.search(value):
         return '"' + value.replace('"', '\\"') + '"'
     return value
 
@@ -209,6 +218,8 @@ class JunosConfig:
                 node.children[step.head] = own
             nodes.append(own)
             node = own
+        for node in nodes:
+            node.text = None
         return nodes
 
     def __eq__(self, other: object) -> bool:
@@ -272,6 +283,7 @@ class JunosConfig:
     def set(self, path: Path) -> None:
         """Create the path (a `set` line); a leaf takes the value, a leaf-list adds to it."""
         node = self.root = self._own(self.root)
+        node.text = None
         for step in path.steps:
             child = node.children.get(step.head)
             if child is None:
@@ -280,6 +292,8 @@ class JunosConfig:
                 node.children[step.head] = child
             elif child.owner != self._owner:
                 child = node.children[step.head] = self._own(child)
+            else:
+                child.text = None
             node = child
         if isinstance(node.spec, Leaf) and path.values:
             node.values = [path.values[0]]
@@ -319,7 +333,7 @@ class JunosConfig:
         node = self.find(steps)
         if node is None:
             return ""
-        return "".join(line + "\n" for child in node.ordered() for line in _render(child, 0))
+        return "".join([_block(child, 0) for child in node.ordered()])
 
     def display_set(self, steps: Sequence[Step] = ()) -> list[str]:
         """The config as `set …` lines, each statement on its own line."""
@@ -363,6 +377,26 @@ def _render(node: Node, depth: int) -> Iterator[str]:
     for child in node.ordered():
         yield from _render(child, depth + 1)
     yield pad + "}"
+
+
+def _block(node: Node, depth: int) -> str:
+    """`_render`'s lines as one text, each ending in a newline, kept on the node.
+
+    A statement shared by configs is never changed, and an edit clears the text of every
+    statement on its path, so a kept text is always current; `show configuration` after a
+    commit renders only what the commit changed.
+    """
+    kept = node.text
+    if kept is not None and kept[0] == depth:
+        return kept[1]
+    pad = "    " * depth
+    if body_of(node.spec) is None or not node.children:
+        text = pad + _leaf_text(node) + "\n"
+    else:
+        inner = "".join([_block(child, depth + 1) for child in node.ordered()])
+        text = f"{pad}{node.head} {{\n{inner}{pad}}}\n"
+    node.text = (depth, text)
+    return text
 
 
 def _set_lines(node: Node) -> Iterator[str]:
