@@ -4,6 +4,10 @@ Global options go before the sub-command (`nocdeck --inventory lab.yaml exec …
 reads from the config file and from `NOCDECK_*` variables (see `nocdeck.config`). Every
 `NocdeckError` becomes one line on stderr and its exit code (2 bad input, 1 work failed);
 no traceback reaches the user.
+
+What a command needs (settings, inventory, redaction, …) is imported when it runs: the
+sub-command's module is loaded first (`nocdeck.commands.LazyGroup`, with the garbage
+collector paused) and imports it all at once.
 """
 
 from __future__ import annotations
@@ -11,15 +15,16 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 import click
 
 from nocdeck import __version__
 from nocdeck.commands import LazyGroup
-from nocdeck.commands.common import CliState
-from nocdeck.config import Settings, load_settings, user_data_dir
 from nocdeck.errors import ConfigError, NocdeckError
-from nocdeck.redaction import install_log_redaction, mask
+
+if TYPE_CHECKING:
+    from nocdeck.config import Settings
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
@@ -44,6 +49,10 @@ def cli(
     log_level: str | None,
 ) -> None:
     """nocdeck: browse the catalog, plan, diff, approve, push and audit network changes."""
+    from nocdeck.commands.common import CliState
+    from nocdeck.config import load_settings
+    from nocdeck.redaction import install_log_redaction
+
     settings = load_settings(
         config_file=config_file,
         flags={"store_url": store_url, "catalog": catalog, "inventory": inventory, "lab": lab,
@@ -92,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: keep the details, show one line
+        from nocdeck.redaction import mask
+
         where = report_crash(exc)
         click.echo(f"nocdeck: internal error: {type(exc).__name__}: {mask(str(exc))} "
                    f"(details in {where})", err=True)
@@ -101,6 +112,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def report_crash(exc: BaseException) -> str:
     """Write the masked traceback of an unexpected error to the user data dir."""
+    from nocdeck.config import user_data_dir
+    from nocdeck.redaction import mask
+
     text = mask("".join(traceback.format_exception(exc)))
     path = user_data_dir() / "crash.log"
     try:
