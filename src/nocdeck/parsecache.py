@@ -7,6 +7,9 @@ edited file is simply a new key; only data that its caller has validated is kept
 are private (0600 in a 0700 directory), like the file they copy. Any problem with the cache
 (unwritable, corrupt, another Python) means parsing the file again, never an error.
 `NOCDECK_PARSE_CACHE=off` turns it off.
+
+`key_of_digest` keys what is made from more than one file: the catalog keeps here that a
+catalog with exactly these files passed its checks (`nocdeck.catalog.catalog`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ def key_of(text: str) -> str | None:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
     digest.update(f"{yaml.__version__}:{sys.version_info[:2]}:{marshal.version}".encode())
     return digest.hexdigest()
+
+
+def key_of_digest(kind: str, digest: bytes) -> str | None:
+    """The cache key of data made from several inputs, `digest` being a hash of them all
+    (None: caching is off)."""
+    if cache_dir() is None:
+        return None
+    whole = hashlib.sha256(kind.encode() + b"\0" + digest)
+    whole.update(f"{yaml.__version__}:{sys.version_info[:2]}:{marshal.version}".encode())
+    return whole.hexdigest()
 
 
 def recall(key: str | None) -> Any:

@@ -7,6 +7,7 @@ why.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,9 @@ class LayerLoad:
     layer: Layer
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    fingerprint: bytes = b""
+    """sha256 over every file the layer was loaded from (name and text): YAML files and the
+    template files they name. Same fingerprint, same definitions."""
 
 
 def pydantic_problems(doc: YamlDocument, error: ValidationError,
@@ -209,9 +213,12 @@ def load_layer(layer: Layer) -> LayerLoad:
     """Load every document of one directory; duplicate slugs within it are problems."""
     check_directory(layer.path)
     load = LayerLoad(layer=layer)
+    digest = hashlib.sha256()
     for path in catalog_files(layer.path):
         try:
-            docs = list(load_documents(path))
+            text = path.read_text(encoding="utf-8")
+            _digest_file(digest, path, text)
+            docs = list(load_documents(path, text))
         except YamlProblem as exc:
             load.problems.append(Problem(exc.path, exc.line, exc.message))
             continue
@@ -231,4 +238,15 @@ def load_layer(layer: Layer) -> LayerLoad:
         else:
             seen[key] = entry
     load.entries = list(seen.values())
+    for entry in load.entries:  # a template_file's text (an inline one is hashed twice)
+        if entry.template is not None:
+            _digest_file(digest, entry.template.path, entry.template.text)
+    load.fingerprint = digest.digest()
     return load
+
+
+def _digest_file(digest: hashlib._Hash, path: Path, text: str) -> None:
+    name = str(path).encode("utf-8", "surrogateescape")
+    digest.update(len(name).to_bytes(8, "big") + name)
+    data = text.encode("utf-8", "surrogatepass")
+    digest.update(len(data).to_bytes(8, "big") + data)
