@@ -28,14 +28,19 @@ def _git(directory: Path, *args: str) -> str | None:
 
 
 def git_revision(directory: Path) -> str | None:
-    """`git:<commit>` (+`-dirty`) when `directory` is inside a Git checkout, else None."""
-    if _git(directory, "rev-parse", "--is-inside-work-tree") != "true":
+    """`git:<commit>` (+`-dirty`) when `directory` is inside a Git work tree with a commit,
+    else None. One `git status` says all three (work tree, HEAD, changes under `directory`):
+    each git process is ~3 ms of CPU at every command."""
+    status = _git(directory, "status", "--porcelain=v2", "--branch", "--untracked-files=normal",
+                  "--", ".")
+    if status is None:  # not in a work tree (no repository, a bare one, inside .git)
         return None
-    commit = _git(directory, "rev-parse", "HEAD")
-    if not commit:
+    lines = status.splitlines()
+    commit = next((line.removeprefix("# branch.oid ") for line in lines
+                   if line.startswith("# branch.oid ")), "")
+    if not commit or commit == "(initial)":  # no commit yet
         return None
-    status = _git(directory, "status", "--porcelain", "--untracked-files=normal", "--", ".")
-    dirty = "-dirty" if status else ""
+    dirty = "-dirty" if any(not line.startswith("#") for line in lines) else ""
     return f"git:{commit}{dirty}"
 
 
