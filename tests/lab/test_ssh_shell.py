@@ -175,3 +175,18 @@ async def test_the_lab_sends_no_ignore_packets_as_devices_send_none(
     assert any("Sent MSG_IGNORE" in m for m in mine), "packet logging is on: chaff is seen"
     assert any("Received MSG_CHANNEL_DATA" in m for m in mine)
     assert not [m for m in mine if "Received MSG_IGNORE" in m]
+
+
+@pytest.mark.parametrize("method", ["password", "keyboard-interactive"])
+async def test_logins_check_the_password_each_time(lab: Lab, method: str) -> None:
+    info = lab.devices[0]
+    options = {"known_hosts": None, "config": None, "client_keys": None, "agent_path": None,
+               "preferred_auth": method}
+    for _ in range(2):  # the server's options are the same at every login
+        with pytest.raises(asyncssh.PermissionDenied):
+            await asyncssh.connect(info.host, info.port, username=info.username,
+                                   password="wrong", **options)
+        async with asyncssh.connect(info.host, info.port, username=info.username,
+                                    password=info.password, **options) as conn:
+            result = await conn.run("show version", check=True)
+            assert "Cisco IOS Software" in str(result.stdout)
