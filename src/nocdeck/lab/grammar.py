@@ -20,6 +20,11 @@ from typing import Any
 
 ARGUMENTS = frozenset({"WORD", "LINE", "NUM", "VLAN", "VLANS", "IP", "MASK", "PREFIX", "IFNAME"})
 _VLANS_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+_WORD_RE = re.compile(r"\S+")
+
+Entry = tuple["Command", tuple[str, ...], list[str], list[str]]
+"""A command still matching: its word sequence, the words and the arguments read so far.
+The lists are never changed in place, so entries can share them."""
 
 
 @dataclass(frozen=True)
@@ -62,22 +67,36 @@ class Grammar:
     commands: list[Command]
     canonical_interface: Callable[[str], str | None]
     _seqs: list[tuple[Command, tuple[str, ...]]] = field(default_factory=list)
+    _start: list[Entry] = field(default_factory=list)
+    _first_words: list[tuple[str, str, list[Entry]]] | None = None
+    """Each first keyword, lowercased, and the entries after it (None: some command starts
+    with an argument); the first word of a line is looked up here, not against every
+    sequence of the mode."""
 
     def __post_init__(self) -> None:
         self._seqs = [(c, s) for c in self.commands for s in c.sequences]
+        self._start = [(c, s, [], []) for c, s in self._seqs]
+        first: dict[str, list[Entry]] = {}
+        for c, s in self._seqs:
+            first.setdefault(s[0], []).append((c, s, [s[0]], []))
+        if not any(token in ARGUMENTS for token in first):
+            self._first_words = [(token, token.lower(), hits) for token, hits in first.items()]
 
     def parse(self, line: str, *, partial: bool = False) -> Match | Problem:
         """Match a line; with `partial`, a prefix of a command is enough (`no description`)."""
         spans = self._words(line)
-        live: list[tuple[Command, tuple[str, ...], list[str], list[str]]] = [
-            (c, s, [], []) for c, s in self._seqs
-        ]
+        live = self._start
         finished: list[tuple[Command, list[str], list[str]]] = []
         for index, (column, word) in enumerate(spans):
             lower = word.lower()
             keyword_hits: dict[str, list[Any]] = {}
             argument_hits: list[Any] = []
-            for entry in live:
+            scan = live
+            if index == 0 and self._first_words is not None:
+                keyword_hits = {token: hits for token, low, hits in self._first_words
+                                if low.startswith(lower)}
+                scan = []  # every entry that matches is in keyword_hits already
+            for entry in scan:
                 command, seq, words, args = entry
                 if index >= len(seq):
                     continue
@@ -125,7 +144,7 @@ class Grammar:
 
     def _words(self, line: str) -> list[tuple[int, str]]:
         """Words with their columns; `interface vlan 30` is read as `interface vlan30`."""
-        spans = [(m.start(), m.group()) for m in re.finditer(r"\S+", line)]
+        spans = [(m.start(), m.group()) for m in _WORD_RE.finditer(line)]
         index = 1
         while index < len(spans) - 1:
             before, (column, word), after = spans[index - 1][1].lower(), spans[index], \
