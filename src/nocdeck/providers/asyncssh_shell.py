@@ -6,6 +6,11 @@ that stays silent longer than the timeout is a `DeviceTimeout`; a transport that
 us is `DeviceUnreachable`; a refused login is `AuthenticationFailed`; a host key that
 known_hosts does not trust is a `HostKeyError` raised before any password is sent. Output is
 streamed to the provider's masked dialogue as it arrives.
+
+Output arrives through an asyncssh session callback, not a stream: each chunk is matched
+where it lands, and the waiting exchange is woken once, when its prompt has come. (A stream
+wakes the reading task for every chunk and re-arms a timeout for every read: on a jump host
+changing hundreds of devices, that event-loop traffic cost more CPU than the SSH itself.)
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import asyncssh
 
 from nocdeck.errors import (
     AuthenticationFailed,
-    DeviceError,
     DeviceTimeout,
     DeviceUnreachable,
 )
@@ -78,13 +83,18 @@ class CliShell:
         self.device = provider.device
         self.options = provider.options
         self._conn: asyncssh.SSHClientConnection | None = None
-        self._stdin: asyncssh.SSHWriter[str] | None = None
-        self._stdout: asyncssh.SSHReader[str] | None = None
+        self._chan: asyncssh.SSHClientChannel[str] | None = None
         self._prompt_re: re.Pattern[str] | HostPrompt = dialect.prompt
         self.prompt = ""
         self.level = ""
         self.mode = ""
         self.alive = False
+        self._read: _Read | None = None
+        """The exchange waiting for its prompt, if any."""
+        self._early: list[str] = []
+        """Output that came while no exchange was reading (kept for the next one)."""
+        self._closed: BaseException | None = None
+        """Why the channel ended (None while it is open)."""
 
     # -- connection ----------------------------------------------------------------------
     @property
@@ -118,9 +128,9 @@ class CliShell:
                     connect_timeout=self.options.connect_timeout,
                 )
                 drop_chaff(self._conn)  # CIPHERS has no CBC mode: the IGNORE packets guard nothing
-                self._stdin, self._stdout, _ = await self._conn.open_session(
-                    term_type="vt100", term_size=TERM_SIZE, encoding="utf-8",
-                    errors="replace")
+                self._chan, _ = await self._conn.create_session(
+                    lambda: _ShellOutput(self), term_type="vt100", term_size=TERM_SIZE,
+                    encoding="utf-8", errors="replace")
         except asyncssh.HostKeyNotVerifiable:
             raise check.refusal(recorder.offered) from None
         except asyncssh.PermissionDenied:
@@ -158,14 +168,14 @@ class CliShell:
     # -- exchanges -----------------------------------------------------------------------
     def send(self, line: str, *, hide: bool = False) -> None:
         """Type one line at the device; the dialogue shows it masked (or hidden)."""
-        if self._stdin is None or not self.alive:
+        if self._chan is None or not self.alive:
             raise DeviceUnreachable(self.device.name, "not connected")
         if hide:
             self.provider.log_sent("*" * 8)
         else:
             self.provider.log_sent(line)
         try:
-            self._stdin.write(line + "\n")
+            self._chan.write(line + "\n")
         except (asyncssh.Error, OSError) as exc:
             self.alive = False
             raise DeviceUnreachable(self.device.name,
@@ -182,46 +192,100 @@ class CliShell:
     async def read_until(self, expect: tuple[Expect, ...], *, action: str | _Typed,
                          wait: float | None = None) -> Reply:
         """Read until the last line is one of `expect`; `wait` is the longest silence allowed."""
-        if self._stdout is None:
+        if self._chan is None:
             raise DeviceUnreachable(self.device.name, "not connected")
         silence = self.options.command_timeout if wait is None else wait
-        # Chunks as received, and the text after the last newline: only that tail is ever
-        # matched, so a long output costs one pass, not one per chunk.
-        parts: list[str] = []
-        tail = ""
+        loop = asyncio.get_running_loop()
+        read = _Read(expect, loop.create_future(), silence, time.monotonic())
+        self._read = read
         try:
-            while True:
-                if tail and self._stdin is not None and PAGER.search(tail):
-                    parts = [_without_tail(parts, tail)]
-                    self._stdin.write(" ")
-                    tail = ""
-                found = self._match(tail, expect) if tail else None
-                if found is not None:
-                    self.provider.flush_dialogue()
-                    return Reply(_clean(_without_tail(parts, tail)), found, tail.strip())
-                async with asyncio.timeout(silence):
-                    chunk = await self._stdout.read(self.read_size)
-                if not chunk:
-                    raise DeviceUnreachable(self.device.name,
-                                            f"connection closed by {self.where} during {action}")
-                self.provider.log_received(chunk)
-                parts.append(chunk)
-                newline = chunk.rfind("\n")
-                tail = tail + chunk if newline < 0 else chunk[newline + 1:]
+            early, self._early = self._early, []
+            for chunk in early:
+                self._take(chunk)
+            if not read.done.done():
+                if self._closed is not None:
+                    read.done.set_exception(self._closed)
+                else:
+                    read.timer = loop.call_later(silence, self._silent, read)
+            return await read.done
         except TimeoutError:
             self.alive = False
             self.provider.flush_dialogue()
             raise DeviceTimeout(self.device.name,
                                 f"no answer for {silence:g}s during {action}") from None
-        except DeviceError:
+        except _Closed as closed:
             self.alive = False
             self.provider.flush_dialogue()
-            raise
-        except (asyncssh.Error, OSError) as exc:
-            self.alive = False
-            self.provider.flush_dialogue()
+            if closed.cause is None:
+                raise DeviceUnreachable(self.device.name, f"connection closed by {self.where} "
+                                        f"during {action}") from None
             raise DeviceUnreachable(self.device.name, f"connection to {self.where} lost during "
-                                    f"{action}: {exc}") from None
+                                    f"{action}: {closed.cause}") from None
+        finally:
+            self._read = None
+            if read.timer is not None:
+                read.timer.cancel()
+
+    # -- output, as asyncssh delivers it -------------------------------------------------
+    def _output(self, data: str) -> None:
+        """A chunk of device output (asyncssh's callback): matched now, or kept for later."""
+        if self._read is None or self._read.done.done():
+            self._early.append(data)
+            return
+        size = self.read_size
+        if len(data) <= size:
+            self._take(data)
+            return
+        for start in range(0, len(data), size):  # as reads of `read_size` would see it
+            if self._read is None or self._read.done.done():
+                self._early.append(data[start:])
+                return
+            self._take(data[start:start + size])
+
+    def _take(self, chunk: str) -> None:
+        """Add one chunk to the waiting exchange; finish it when its prompt has come."""
+        read = self._read
+        assert read is not None
+        if read.done.done():
+            self._early.append(chunk)
+            return
+        read.last = time.monotonic()
+        self.provider.log_received(chunk)
+        read.parts.append(chunk)
+        newline = chunk.rfind("\n")
+        tail = read.tail + chunk if newline < 0 else chunk[newline + 1:]
+        if self._chan is not None and PAGER.search(tail):
+            read.parts = [_without_tail(read.parts, tail)]
+            try:
+                self._chan.write(" ")
+            except (asyncssh.Error, OSError) as exc:
+                read.done.set_exception(_Closed(exc))
+                return
+            tail = ""
+        read.tail = tail
+        found = self._match(tail, read.expect) if tail else None
+        if found is not None:
+            self.provider.flush_dialogue()
+            read.done.set_result(Reply(_clean(_without_tail(read.parts, tail)), found,
+                                       tail.strip()))
+
+    def _silent(self, read: _Read) -> None:
+        """The silence timer: a timeout unless output came meanwhile (then wait on)."""
+        if read.done.done():
+            return
+        left = read.last + read.silence - time.monotonic()
+        if left > 0:
+            read.timer = asyncio.get_running_loop().call_later(left, self._silent, read)
+            return
+        read.done.set_exception(TimeoutError())
+
+    def _end(self, cause: BaseException | None) -> None:
+        """The channel closed (asyncssh's callback): the waiting exchange fails."""
+        self.alive = False
+        self._closed = _Closed(cause)
+        read = self._read
+        if read is not None and not read.done.done():
+            read.done.set_exception(self._closed)
 
     def _match(self, tail: str, expect: tuple[Expect, ...]) -> Expect | None:
         text = tail.rstrip("\r")
@@ -237,6 +301,44 @@ class CliShell:
         if "question" in expect and QUESTION.search(text):
             return "question"
         return None
+
+
+class _Closed(Exception):
+    """The device's channel ended; `cause` is asyncssh's error, None for a clean close."""
+
+    def __init__(self, cause: BaseException | None) -> None:
+        super().__init__(str(cause or "closed"))
+        self.cause = cause
+
+
+@dataclass(eq=False)
+class _Read:
+    """One exchange waiting for its prompt: what it expects and what came so far."""
+
+    expect: tuple[Expect, ...]
+    done: asyncio.Future[Reply]
+    silence: float
+    last: float
+    """When output last came (monotonic): the silence timer counts from here."""
+    parts: list[str] = field(default_factory=list)
+    tail: str = ""
+    """The text after the last newline: only that is ever matched, so a long output costs
+    one pass, not one per chunk."""
+    timer: asyncio.TimerHandle | None = None
+
+
+class _ShellOutput(asyncssh.SSHClientSession[str]):
+    """asyncssh's session callbacks, handed to the shell as they come."""
+
+    def __init__(self, shell: CliShell) -> None:
+        self._shell = shell
+
+    def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
+        if datatype is None:  # stdout; a PTY session's stderr is not part of the dialogue
+            self._shell._output(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._shell._end(exc)
 
 
 class _Typed:
