@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ HIDDEN_LINE = "********"
 """What the journal keeps of a line typed after a password prompt."""
 MORE_PROMPTS = {"juniper_junos": "---(more)---"}
 DEFAULT_MORE = " --More-- "
+_TYPED = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]+")
+"""A run of characters that only add to the line (tab and printable ones): taken in one step
+rather than one loop turn per character."""
 
 
 class LabShell(asyncssh.SSHServerSession[str]):
@@ -107,6 +111,15 @@ class LabShell(asyncssh.SSHServerSession[str]):
     def _pump(self) -> None:
         """Consume buffered input until a line needs an answer later (latency, paging)."""
         while self._input and not self._busy and not self._closed:
+            typed = None if self._paging else _TYPED.match(self._input)
+            if typed is not None:
+                text = typed.group()
+                self._input = self._input[len(text):]
+                self._last_cr = False
+                self._line.extend(text)
+                if self._pty and not self._hidden:
+                    self._write(text)
+                continue
             char, self._input = self._input[0], self._input[1:]
             if self._paging:
                 self._pager_key(char)
@@ -184,22 +197,23 @@ class LabShell(asyncssh.SSHServerSession[str]):
     def _respond(self, reply: Reply) -> None:
         session = self._session
         assert session is not None
-        lines = reply.output.split("\n") if reply.output else []
-        if lines and lines[-1] == "":
-            lines.pop()
+        output = reply.output
+        if output and not output.endswith("\n"):
+            output += "\n"  # every line ends with a newline, the last one too
         if reply.close:
-            self._write("".join(line + "\n" for line in lines))
+            self._write(output)
             self._close(reply.exit_status)
             return
         self._hidden = reply.hide_input
         prompt = reply.prompt if reply.prompt is not None else session.prompt()
         page = session.screen_length - 1
-        if session.screen_length > 0 and len(lines) > page > 0:
+        if session.screen_length > 0 and output.count("\n") > page > 0:
+            lines = output.split("\n")[:-1]
             self._write("".join(line + "\n" for line in lines[:page]))
             self._pager, self._pager_prompt, self._paging = lines[page:], prompt, True
             self._write(self._more())
             return
-        self._write("".join(line + "\n" for line in lines) + prompt)
+        self._write(output + prompt)
 
     def _more(self) -> str:
         return MORE_PROMPTS.get(self._runtime.device.platform, DEFAULT_MORE)
