@@ -380,7 +380,7 @@ def _render(node: Node, depth: int) -> Iterator[str]:
 
 
 def _block(node: Node, depth: int) -> str:
-    """`_render`'s lines as one text, each ending in a newline, kept on the node.
+    """`_render`'s lines as one text, each ending in a newline, kept on a block's node.
 
     A statement shared by configs is never changed, and an edit clears the text of every
     statement on its path, so a kept text is always current; `show configuration` after a
@@ -390,13 +390,17 @@ def _block(node: Node, depth: int) -> str:
     if kept is not None and kept[0] == depth:
         return kept[1]
     pad = "    " * depth
-    if body_of(node.spec) is None or not node.children:
-        text = pad + _leaf_text(node) + "\n"
-    else:
-        inner = "".join([_block(child, depth + 1) for child in node.ordered()])
-        text = f"{pad}{node.head} {{\n{inner}{pad}}}\n"
+    if not node.children or not isinstance(node.spec, _BLOCKS):
+        return pad + _leaf_text(node) + "\n"  # one line: cheaper to print than to keep
+    inner = "".join([_block(child, depth + 1)
+                     for child in sorted(node.children.values(), key=_RANK)])
+    text = f"{pad}{node.head} {{\n{inner}{pad}}}\n"
     node.text = (depth, text)
     return text
+
+
+_BLOCKS = (Container, Named)
+"""The statements `body_of` leads into: printed as a block when they have children."""
 
 
 def _set_lines(node: Node) -> Iterator[str]:
