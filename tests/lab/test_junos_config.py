@@ -155,3 +155,13 @@ def test_the_printed_config_follows_every_edit_however_often_it_was_printed() ->
         fresh = JunosConfig.from_set_lines(config.display_set())
         assert config.render() == fresh.render()
         assert config.render(interfaces) == fresh.render(interfaces)
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("set  interfaces\tge-0/0/1 ", [("set", 0), ("interfaces", 5), ("ge-0/0/1", 16)]),
+    ('set x"a b"y "q\\"t" "open', [("set", 0), ("xa by", 4), ('q"t', 12), ("open", 19)]),
+    ("", []),
+])
+def test_words_and_columns_with_and_without_quotes(line: str,
+                                                   words: list[tuple[str, int]]) -> None:
+    assert tokenize(line) == words

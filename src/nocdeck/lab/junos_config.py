@@ -153,8 +153,13 @@ def _check(check: object, value: str, token: int) -> None:
             raise PathError(message, token)
 
 
+_WORD = re.compile(r"\S+")
+
+
 def tokenize(line: str) -> list[tuple[str, int]]:
     """Split a CLI line into words and their columns; "double quotes" group a value."""
+    if '"' not in line:  # most lines: the words are what lies between spaces
+        return [(m.group(), m.start()) for m in _WORD.finditer(line)]
     words: list[tuple[str, int]] = []
     i, n = 0, len(line)
     while i < n:
