@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import asyncssh
@@ -10,6 +11,7 @@ import pytest
 from nocdeck.errors import LabError
 from nocdeck.lab import Lab, LabSpec, LabThread
 from nocdeck.lab.cisco import CiscoSession
+from nocdeck.lab.ciscoconf import CiscoConfig
 from nocdeck.lab.generate import initial_config, new_cisco_device
 
 pytestmark = pytest.mark.timeout(60)
@@ -126,3 +128,28 @@ def test_banner_multiline_and_secrets_are_hashed() -> None:
     _run(eos, "banner motd", "Hello", "EOF")
     assert "banner motd\nHello\nEOF" in eos.config.render()
     assert "% Invalid input (at token 1: 'bogus')" in eos.handle_line("ntp bogus").output
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos"])
+def test_show_running_config_follows_every_kind_of_change(platform: str) -> None:
+    session = _session(platform)
+    port = "GigabitEthernet1/0/3" if platform == "cisco_ios" else "Ethernet3"
+    banner = (["banner motd #", "Line one#"] if platform == "cisco_ios"
+              else ["banner motd", "Line one", "EOF"])
+    changes = [f"interface {port}", "description printed then changed", "shutdown",
+               "switchport mode trunk", "switchport trunk allowed vlan 10,20",
+               "switchport trunk allowed vlan add 30", "no shutdown", "vlan 500", "name five",
+               "exit", "no vlan 500", f"default interface {port}", "interface loopback 9",
+               "exit", "no interface Loopback9", f"no interface {port}", "hostname core-r1",
+               *banner, "no banner motd", "enable secret s3cret-new", "no enable secret",
+               "username ops privilege 15 secret 0 opspass", "no username ops",
+               "ntp server 10.9.9.9", "no ntp server 10.9.9.9"]
+    for line in changes:
+        session.config.render()  # printed, then changed
+        session.handle_line(line)
+        fresh = CiscoConfig(session.config.layout, copy.deepcopy(session.config.nodes))
+        assert session.config.render() == fresh.render(), line
+    session.handle_line("do write memory")
+    session.handle_line("ntp server 10.9.9.8")
+    startup = session.device.startup
+    assert "10.9.9.8" in session.config.render() and "10.9.9.8" not in startup.render()

@@ -101,7 +101,7 @@ def _negate(session: CiscoSession, rest: str, text: str, *, reset: bool) -> Repl
         node = config.find(header)
         if node is not None and command.action == "interface" and (
                 reset or not session.flavor.is_logical(words[1])):
-            node.children.clear()
+            config.clear_section(node)
         elif node is not None:
             config.remove(tuple(words))
     elif command.action == "enable_secret":

@@ -77,13 +77,20 @@ def _rank(order: tuple[str, ...], text: str) -> int:
 
 @dataclass
 class CiscoConfig:
-    """A running or startup configuration."""
+    """A running or startup configuration.
+
+    It changes only through its methods (the session's handlers and `parse_config` build it
+    with them or before it is first printed), which is what lets `render` keep its text: every
+    `show running-config` printed the whole config again, twice a session in a fan-out.
+    """
 
     layout: Layout
     nodes: list[Node] = field(default_factory=list)
+    _text: str | None = field(default=None, compare=False, repr=False)
+    """What `render` printed last; every change clears it."""
 
     def copy(self) -> CiscoConfig:
-        return CiscoConfig(self.layout, copy.deepcopy(self.nodes))
+        return CiscoConfig(self.layout, copy.deepcopy(self.nodes), self._text)
 
     # -- lookups -----------------------------------------------------------------------
     def find(self, text: str) -> Node | None:
@@ -115,8 +122,14 @@ class CiscoConfig:
             self._insert(self.nodes, node, self.layout.order, top=True)
         return node
 
+    def clear_section(self, node: Node) -> None:
+        """Remove every sub-command of a section (`no interface Gi1/0/1` on a port)."""
+        self._text = None
+        node.children.clear()
+
     def set_line(self, text: str, key: int, parent: Node | None = None) -> None:
         """Add a line, replacing the one with the same first `key` words."""
+        self._text = None
         nodes = self.nodes if parent is None else parent.children
         words = text.split()
         if key:
@@ -131,6 +144,7 @@ class CiscoConfig:
 
     def remove(self, words: tuple[str, ...] | list[str], parent: Node | None = None) -> int:
         """Remove every line that starts with these words (`no …`); return how many."""
+        self._text = None
         nodes = self.nodes if parent is None else parent.children
         prefix = " ".join(words)
         spaced = prefix + " "
@@ -151,6 +165,7 @@ class CiscoConfig:
         return None if node is None else node.raw
 
     def _insert(self, nodes: list[Node], node: Node, order: tuple[str, ...], *, top: bool) -> None:
+        self._text = None
         rank = _rank(order, node.text)
         sort_key = self._sort_key(node.text) if top else None
         position = len(nodes)
@@ -176,6 +191,8 @@ class CiscoConfig:
     # -- text --------------------------------------------------------------------------
     def render(self) -> str:
         """The config body as the device prints it, ending with `end`."""
+        if self._text is not None:
+            return self._text
         indent = self.layout.indent
         out: list[str] = []
         previous_rank = None
@@ -195,7 +212,8 @@ class CiscoConfig:
         if out and out[-1] != "!":
             out.append("!")
         out.append("end")
-        return "\n".join(out) + "\n"
+        self._text = "\n".join(out) + "\n"
+        return self._text
 
     def _render_banner(self, body: list[str]) -> list[str]:
         if self.layout.banner_style == "eos":
