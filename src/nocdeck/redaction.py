@@ -292,6 +292,17 @@ class Redactor:
     """How many masks this redactor has applied, for the records' redaction count."""
     generation: int = 0
     """Grows with every new secret: text masked at one generation is stale at the next."""
+    _known: frozenset[str] = field(default=frozenset(), repr=False)
+    _longest_first: tuple[str, ...] = field(default=(), repr=False)
+    """Snapshots of `_secrets`, replaced (never changed) when a secret is added: a run masks
+    tens of thousands of lines, each of which would otherwise copy and sort the set."""
+
+    def __post_init__(self) -> None:
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        self._known = frozenset(self._secrets)
+        self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def add_secret(self, secret: str | None) -> None:
         """Register a value that must never appear anywhere (ignores empty values)."""
@@ -299,14 +310,12 @@ class Redactor:
             with self._lock:
                 if secret not in self._secrets:
                     self._secrets.add(secret)
+                    self._snapshot()
                     self.generation += 1
 
     def secrets_beyond(self, other: Redactor) -> frozenset[str]:
         """The secrets this redactor holds that `other` does not."""
-        with self._lock:
-            mine = frozenset(self._secrets)
-        with other._lock:
-            return mine - other._secrets
+        return self._known - other._known
 
     def add_secrets(self, secrets: Iterable[str | None]) -> None:
         for secret in secrets:
@@ -314,17 +323,16 @@ class Redactor:
 
     @property
     def longest_secret(self) -> int:
-        with self._lock:
-            return max((len(s) for s in self._secrets), default=0)
+        longest = self._longest_first
+        return len(longest[0]) if longest else 0
 
     def mask_known(self, text: str, secrets: Iterable[str] | None = None) -> str:
         """Replace every registered secret (or only `secrets`) by `*` of its length."""
-        if secrets is None:
-            with self._lock:
-                secrets = list(self._secrets)
-        if not secrets:
+        ordered = self._longest_first if secrets is None else \
+            sorted(secrets, key=len, reverse=True)
+        if not ordered:
             return text
-        for secret in sorted(secrets, key=len, reverse=True):
+        for secret in ordered:
             if secret in text:
                 self.redactions += text.count(secret)
                 text = text.replace(secret, MASK_CHAR * len(secret))
@@ -340,9 +348,7 @@ class Redactor:
         line by line would change nothing (one scan of the whole text, at C speed)."""
         if _MAYBE_SECRET.search(text) is not None:
             return True
-        with self._lock:
-            secrets = tuple(self._secrets)
-        return any(secret in text for secret in secrets)
+        return any(secret in text for secret in self._longest_first)
 
     def mask(self, text: str) -> str:
         """Mask a whole text, line by line, keeping its line endings."""
@@ -353,8 +359,7 @@ class Redactor:
     def mask_block(self, text: str, extra_secrets: frozenset[str] = frozenset()) -> str:
         """`mask`, fast for a large block: only lines holding a secret word are split out.
         `extra_secrets` are masked too, as if registered here."""
-        with self._lock:
-            known = frozenset(self._secrets | extra_secrets)
+        known = self._known | extra_secrets if extra_secrets else self._known
         if _WORD_SCANNER is not None and text.isascii():
             data = text.encode("ascii")
             if len(text) < _SCAN_SECRETS_FROM or len(known) > _SCAN_SECRETS_AT_MOST \
@@ -382,10 +387,8 @@ class Redactor:
     def partial_secret_suffix(self, text: str) -> int:
         """How many trailing characters of `text` could be the start of a registered secret:
         a stream holds those back until the next read shows whether the secret follows."""
-        with self._lock:
-            secrets = list(self._secrets)
         longest = 0
-        for secret in secrets:
+        for secret in self._longest_first:
             for size in range(min(len(secret) - 1, len(text)), longest, -1):
                 if text.endswith(secret[:size]):
                     longest = size
