@@ -29,7 +29,7 @@ from nocdeck.errors import (
     DeviceTimeout,
     DeviceUnreachable,
 )
-from nocdeck.providers.asyncssh_transport import CorkedTCP, drop_chaff
+from nocdeck.providers.asyncssh_transport import CorkedTCP, drop_chaff, quiet_packet_log
 from nocdeck.providers.cli_dialect import (
     PAGER,
     PASSWORD_PROMPT,
@@ -83,6 +83,7 @@ class CliShell:
         self.device = provider.device
         self.options = provider.options
         self._conn: asyncssh.SSHClientConnection | None = None
+        self._tcp = CorkedTCP()
         self._chan: asyncssh.SSHClientChannel[str] | None = None
         self._prompt_re: re.Pattern[str] | HostPrompt = dialect.prompt
         self.prompt = ""
@@ -106,6 +107,7 @@ class CliShell:
         creds = self.provider.credentials
         check = HostKeyCheck(self.device, self.options.known_hosts)
         recorder = OfferedKeyRecorder()
+        self._tcp = tunnel = CorkedTCP()
         use_keys = creds.use_keys
         methods = "publickey,keyboard-interactive,password" if use_keys else \
             "keyboard-interactive,password"
@@ -124,13 +126,14 @@ class CliShell:
                     config=None,
                     encryption_algs=list(CIPHERS),
                     kex_algs=KEX_ALGS,
-                    tunnel=CorkedTCP(),
+                    tunnel=tunnel,
                     connect_timeout=self.options.connect_timeout,
                 )
                 drop_chaff(self._conn)  # CIPHERS has no CBC mode: the IGNORE packets guard nothing
                 self._chan, _ = await self._conn.create_session(
                     lambda: _ShellOutput(self), term_type="vt100", term_size=TERM_SIZE,
                     encoding="utf-8", errors="replace")
+                quiet_packet_log(self._conn, self._chan)
         except asyncssh.HostKeyNotVerifiable:
             raise check.refusal(recorder.offered) from None
         except asyncssh.PermissionDenied:
@@ -175,7 +178,8 @@ class CliShell:
         else:
             self.provider.log_sent(line)
         try:
-            self._chan.write(line + "\n")
+            with self._tcp.uncorked():
+                self._chan.write(line + "\n")
         except (asyncssh.Error, OSError) as exc:
             self.alive = False
             raise DeviceUnreachable(self.device.name,

@@ -13,7 +13,9 @@ first and `abort()` drops it, as asyncio's own transports do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -25,11 +27,27 @@ class CorkedTransport(asyncio.Transport):
         self._transport = transport
         self._loop = loop
         self._held: list[bytes] = []
+        self._direct = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._direct:
+            self._flush()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+            return
         if not self._held:
             self._loop.call_soon(self._flush)
         self._held.append(bytes(data))
+
+    @contextlib.contextmanager
+    def uncorked(self) -> Iterator[None]:
+        """Writes go out at once while this lasts: a typed line is one packet, sent alone
+        anyway, and holding it would cost a loop turn and a callback per line."""
+        self._direct = True
+        try:
+            yield
+        finally:
+            self._direct = False
 
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:
@@ -91,10 +109,12 @@ class _CorkingProtocol(asyncio.Protocol):
 
     def __init__(self, inner: asyncio.Protocol) -> None:
         self.inner = inner
+        self.transport: CorkedTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self.inner.connection_made(CorkedTransport(transport, asyncio.get_running_loop()))
+        self.transport = CorkedTransport(transport, asyncio.get_running_loop())
+        self.inner.connection_made(self.transport)
 
     def data_received(self, data: bytes) -> None:
         self.inner.data_received(data)
@@ -115,6 +135,10 @@ class _CorkingProtocol(asyncio.Protocol):
 class CorkedTCP:
     """`asyncssh.connect(..., tunnel=CorkedTCP())`: a direct TCP connection, corked writes."""
 
+    def __init__(self) -> None:
+        self.transport: CorkedTransport | None = None
+        """The corked transport of the connection made (one per CorkedTCP)."""
+
     async def create_connection(self, session_factory: Callable[[], Any], remote_host: str,
                                 remote_port: int) -> tuple[asyncio.BaseTransport, Any]:
         loop = asyncio.get_running_loop()
@@ -125,7 +149,13 @@ class CorkedTCP:
             return holder[0]
 
         transport, _ = await loop.create_connection(factory, remote_host, remote_port)
+        self.transport = holder[0].transport
         return transport, holder[0].inner
+
+    def uncorked(self) -> contextlib.AbstractContextManager[None]:
+        """See `CorkedTransport.uncorked` (nothing to do before the connection exists)."""
+        return self.transport.uncorked() if self.transport is not None \
+            else contextlib.nullcontext()
 
     def close(self) -> None:
         """Nothing to close: each connection owns its socket (asyncssh's tunnel protocol)."""
@@ -165,3 +195,25 @@ def drop_chaff(conn: Any) -> None:
             send(pkttype, *args, **kwargs)
 
     conn.send_packet = send_packet
+
+
+def quiet_packet_log(*parties: Any) -> None:
+    """Skip asyncssh's per-packet log line when nothing would print it.
+
+    asyncssh names and measures every packet it sends or receives (a formatted string per
+    packet) before its logger decides, at packet level, to drop it; a fan-out sends tens of
+    thousands. When the asyncssh logger is not enabled for DEBUG (packet logging is a
+    level below DEBUG) the connection's and channel's packet-log methods are replaced by
+    no-ops on those instances. With DEBUG on, nothing changes; if a later asyncssh names
+    these methods differently, nothing changes either.
+    """
+    if logging.getLogger("asyncssh").isEnabledFor(logging.DEBUG):
+        return
+    for party in parties:
+        for name in ("log_sent_packet", "log_received_packet"):
+            if callable(getattr(party, name, None)):
+                setattr(party, name, _no_packet_log)
+
+
+def _no_packet_log(*_args: Any, **_kwargs: Any) -> None:
+    """Stands in for asyncssh's packet log when the log is off (see `quiet_packet_log`)."""
