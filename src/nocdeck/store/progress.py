@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Update
 
@@ -72,6 +72,26 @@ class ProgressMixin(StoreBase):
 
 
 def _write_progress(conn: Connection, batch: Sequence[DeviceProgress], url: str) -> None:
+    for part in _rounds(batch):
+        _write_round(conn, part, url)
+
+
+def _rounds(batch: Sequence[DeviceProgress]) -> list[list[DeviceProgress]]:
+    """The batch in parts holding each device at most once, in order (a device's second item
+    in the second part, ...): within a part the writes of one device are one row update,
+    whatever order the statements take; the parts apply a device's items in order."""
+    parts: list[list[DeviceProgress]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for item in batch:
+        key = (item.execution_id, item.device)
+        index = seen[key] = seen.get(key, -1) + 1
+        if index == len(parts):
+            parts.append([])
+        parts[index].append(item)
+    return parts
+
+
+def _write_round(conn: Connection, batch: Sequence[DeviceProgress], url: str) -> None:
     changes = [dict(item.change) for item in batch]
     backups = [(index, link, backup_values(item.device, config, method=method,
                                            execution_id=item.execution_id))
@@ -81,19 +101,11 @@ def _write_progress(conn: Connection, batch: Sequence[DeviceProgress], url: str)
         ids = _insert_backups(conn, [values for _, _, values in backups], url)
         for (index, link, _), backup_id in zip(backups, ids, strict=True):
             changes[index][link] = backup_id
-    _check_devices(conn, batch, url)
-    _executemany_grouped(conn, [
-        ({"_execution": item.execution_id, "_device": item.device},
-         device_values(DeviceChange(item.device, **change)))
-        for item, change in zip(batch, changes, strict=True)], device_update)
-    appends = [{"_execution": item.execution_id, "_device": item.device,
-                "_text": item.append_dialogue} for item in batch if item.append_dialogue]
-    if appends:
-        conn.execute(update(DEVICES).where(
-            DEVICES.c.execution_id == bindparam("_execution"),
-            DEVICES.c.device == bindparam("_device")).values(dialogue=func.coalesce(
-            DEVICES.c.dialogue, "") + bindparam("_text", type_=DEVICES.c.dialogue.type)),
-            appends)
+    unchecked = _update_devices(conn, [
+        (item, device_values(DeviceChange(item.device, **change)))
+        for item, change in zip(batch, changes, strict=True)])
+    if unchecked:
+        _check_devices(conn, unchecked, url)
     merged: dict[int, dict[str, Any]] = {}
     for item in batch:
         for step_id, step in item.steps:
@@ -104,10 +116,42 @@ def _write_progress(conn: Connection, batch: Sequence[DeviceProgress], url: str)
                  "_execution": item.execution_id}
                 for item in batch if item.release_lock is not None]
     if releases:
-        conn.execute(delete(DeviceLock).where(
-            DeviceLock.device == bindparam("_device"),
-            DeviceLock.holder == bindparam("_holder"), DeviceLock.pid == bindparam("_pid"),
-            DeviceLock.execution_id == bindparam("_execution")), releases)
+        conn.execute(_RELEASE_LOCK, releases)
+
+
+_RELEASE_LOCK = delete(DeviceLock).where(
+    DeviceLock.device == bindparam("_device"), DeviceLock.holder == bindparam("_holder"),
+    DeviceLock.pid == bindparam("_pid"), DeviceLock.execution_id == bindparam("_execution"))
+
+
+def _update_devices(conn: Connection, rows: Sequence[tuple[DeviceProgress, dict[str, Any]]]
+                    ) -> list[DeviceProgress]:
+    """UPDATE each device's row once (its columns and its dialogue's append together), one
+    executemany per shape; the items whose device row is not known to exist afterwards: not
+    updated at all, or in a statement whose row count does not say that every device was
+    found (PostgreSQL's executemany does not count). `rows`: one item per device."""
+    groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
+    members: dict[tuple[tuple[str, ...], bool], list[DeviceProgress]] = {}
+    unchecked: list[DeviceProgress] = []
+    for item, values in rows:
+        if not values and not item.append_dialogue:
+            unchecked.append(item)
+            continue
+        shape = (tuple(sorted(values)), bool(item.append_dialogue))
+        params = {**values, "_execution": item.execution_id, "_device": item.device}
+        if item.append_dialogue:
+            params["_text"] = item.append_dialogue
+        groups.setdefault(shape, []).append(params)
+        members.setdefault(shape, []).append(item)
+    dialect = conn.dialect
+    for shape, sets in groups.items():
+        result = conn.execute(device_update(*shape), sets)
+        counted = (dialect.supports_sane_multi_rowcount if len(sets) > 1
+                   else dialect.supports_sane_rowcount)
+        # (execution_id, device) is unique: each parameter set updates at most one row.
+        if not counted or result.rowcount != len(sets):
+            unchecked += members[shape]
+    return unchecked
 
 
 def _insert_backups(conn: Connection, rows: list[dict[str, Any]], url: str) -> list[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, update
@@ -70,17 +71,26 @@ def step_values(*, status: str | None = None, implementation: str | None = None,
     return values
 
 
-def device_update(keys: tuple[str, ...]) -> Update:
+@lru_cache(maxsize=256)
+def device_update(keys: tuple[str, ...], append_dialogue: bool = False) -> Update:
     """UPDATE one execution's device (`_execution`, `_device`) setting `keys` (bound by
-    name): one statement for an executemany over many devices."""
+    name): one statement for an executemany over many devices. With `append_dialogue`, the
+    same statement also appends `_text` to the dialogue (after `dialogue`, when `keys` sets
+    it): one write of the row, not two. Built once per shape (a statement is immutable):
+    a group commit reuses it, and SQLAlchemy its compiled form and cache key."""
+    values: dict[str, Any] = {key: bindparam(key, type_=DEVICES.c[key].type) for key in keys}
+    if append_dialogue:
+        dialogue = DEVICES.c.dialogue
+        values["dialogue"] = (values.get("dialogue", func.coalesce(dialogue, ""))
+                              + bindparam("_text", type_=dialogue.type))
     return update(DEVICES).where(DEVICES.c.execution_id == bindparam("_execution"),
-                                 DEVICES.c.device == bindparam("_device")).values(
-        {key: bindparam(key, type_=DEVICES.c[key].type) for key in keys})
+                                 DEVICES.c.device == bindparam("_device")).values(values)
 
 
+@lru_cache(maxsize=256)
 def step_update(keys: tuple[str, ...]) -> Update:
     """UPDATE one step (`_step`) setting `keys` (bound by name); a step keeps its first
-    start time (a retried step does not move it)."""
+    start time (a retried step does not move it). Built once per shape, as `device_update`."""
     values: dict[str, Any] = {}
     for key in keys:
         column = STEPS.c[key]
