@@ -109,8 +109,12 @@ class CliShell:
         recorder = OfferedKeyRecorder()
         self._tcp = tunnel = CorkedTCP()
         use_keys = creds.use_keys
-        methods = "publickey,keyboard-interactive,password" if use_keys else \
+        # Password before keyboard-interactive when the credential has one: one round trip
+        # instead of two (asyncssh answers a keyboard-interactive prompt with the same
+        # password, so a device that allows only that still logs in).
+        secret_first = "password,keyboard-interactive" if creds.password else \
             "keyboard-interactive,password"
+        methods = f"publickey,{secret_first}" if use_keys else secret_first
         try:
             async with asyncio.timeout(self.options.connect_timeout):
                 self._conn = await asyncssh.connect(
