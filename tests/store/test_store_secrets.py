@@ -130,6 +130,25 @@ def test_text_masked_for_the_store_is_masked_again_once_stale_or_edited() -> Non
     assert late not in mask_text(masked), "a secret registered since: masked again"
 
 
+def test_a_short_text_masked_recently_is_reused_until_a_secret_is_registered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    late = f"RecentCanary{uuid.uuid4().hex[:8]}"
+    line = f"snmp-server community {CANARY}rl RO {late}"
+    calls: list[str] = []
+
+    def spy(text: str) -> AlreadyMasked:
+        calls.append(text)
+        return mask_for_store(text)
+
+    monkeypatch.setattr(types, "mask_for_store", spy)
+    first = mask_text(line)
+    assert mask_text(line) is first and len(calls) == 1, "the same line, masked once"
+    assert CANARY not in first and late in first
+    GLOBAL_REDACTOR.add_secret(late)
+    again = mask_text(line)
+    assert late not in again and CANARY not in again and len(calls) == 2
+
+
 def test_block_masking_finds_the_secret_line_after_text_that_grows_when_lower_cased() -> None:
     text = f"İstanbul PoP\nenable secret 5 {CANARY}lc\n< username a secret 0 {CANARY}dr\n"
     for masked in (Redactor().mask_block(text), mask_for_store(text)):

@@ -157,19 +157,23 @@ def _update_devices(conn: Connection, rows: Sequence[tuple[DeviceProgress, dict[
 def _insert_backups(conn: Connection, rows: list[dict[str, Any]], url: str) -> list[int]:
     """Insert backups; their ids, in the order of `rows`."""
     if conn.dialect.name != "sqlite":
-        result = conn.execute(insert(Backup).returning(
-            Backup.id, sort_by_parameter_order=True), rows)
-        return [int(row[0]) for row in result]
+        return [int(row[0]) for row in conn.execute(_INSERT_BACKUPS_RETURNING, rows)]
     # SQLite cannot tie a batched INSERT … RETURNING to its parameters; under this
     # transaction's write lock (BEGIN IMMEDIATE) the new rowids follow the largest one.
-    before = conn.execute(select(func.max(Backup.id))).scalar() or 0
-    conn.execute(insert(Backup), rows)
-    ids = list(conn.execute(select(Backup.id).where(Backup.id > before)
-                            .order_by(Backup.id)).scalars())
+    before = conn.execute(_NEWEST_BACKUP).scalar() or 0
+    conn.execute(_INSERT_BACKUPS, rows)
+    ids = list(conn.execute(_BACKUPS_SINCE, {"_before": before}).scalars())
     if len(ids) != len(rows):
         raise StoreError(f"store at {url}: stored {len(rows)} backups but found "
                          f"{len(ids)} new backup ids")
     return ids
+
+
+# Built once: building a statement costs more than SQLite takes to run these (~70 us each).
+_INSERT_BACKUPS = insert(Backup)
+_INSERT_BACKUPS_RETURNING = insert(Backup).returning(Backup.id, sort_by_parameter_order=True)
+_NEWEST_BACKUP = select(func.max(Backup.id))
+_BACKUPS_SINCE = select(Backup.id).where(Backup.id > bindparam("_before")).order_by(Backup.id)
 
 
 def _check_devices(conn: Connection, batch: Sequence[DeviceProgress], url: str) -> None:

@@ -35,10 +35,13 @@ def check_value(value: str, allowed: type[Any], what: str) -> str:
     return value
 
 
+_CHANGE_COLUMNS = tuple(f.name for f in fields(DeviceChange) if f.name != "device")
+
+
 def device_values(change: DeviceChange) -> dict[str, Any]:
     """The columns a DeviceChange sets (None: left as it is)."""
-    values = {f.name: getattr(change, f.name) for f in fields(DeviceChange)
-              if f.name != "device" and getattr(change, f.name) is not None}
+    values = {name: value for name in _CHANGE_COLUMNS
+              if (value := getattr(change, name)) is not None}
     if "status" in values:
         check_value(values["status"], DeviceStatus, "device status")
     if "outcome" in values:

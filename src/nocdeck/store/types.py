@@ -22,10 +22,30 @@ def mask_text(value: str) -> AlreadyMasked:
     """Mask secrets line by line, also behind a diff marker or a prompt (text without any
     secret word is kept as it is after one scan); PostgreSQL text cannot hold NUL, which a
     device dialogue may contain. Text masked here (or by a session's recorder) and unchanged
-    since is kept as it is: masked once, not twice."""
+    since is kept as it is: masked once, not twice. A short text masked recently (a line
+    pushed to every device of a run, a step's error) is not masked again either: masking is
+    a function of the text and the secrets registered, and the answer is reused only while
+    no secret was registered since (`AlreadyMasked.trusted`)."""
     if isinstance(value, AlreadyMasked) and value.trusted():
         return value
-    return mask_for_store(value)
+    if len(value) > _RECENT_LENGTH:
+        return mask_for_store(value)
+    known = _RECENT.get(value)
+    if known is not None and known.trusted():
+        return known
+    masked = mask_for_store(value)
+    if len(_RECENT) >= _RECENT_LIMIT:
+        _RECENT.clear()
+    _RECENT[str(value)] = masked
+    return masked
+
+
+_RECENT: dict[str, AlreadyMasked] = {}
+"""Short texts and their masked form (in memory only, as `redaction`'s own line cache): each
+`mask_for_store` call costs ~6 us even for one line, and a run writes the same pushed lines
+for each of its devices."""
+_RECENT_LENGTH = 512
+_RECENT_LIMIT = 4096
 
 
 def mask_json(value: Any) -> Any:
