@@ -14,8 +14,10 @@ devices and configs) and is timed from start to exit:
   postgres   (--postgres) the same on PostgreSQL 127.0.0.1:5432, in a database of its own,
              dropped afterwards
 The nocdeck phases start where a user's run starts: the store's schema exists (created by
-`nocdeck db upgrade`, untimed) and the inventory `lab up` wrote is already parsed (its copy in
-nocdeck.parsecache; --cold parses the YAML in the run instead).
+`nocdeck db upgrade`, untimed), the catalog passed `nocdeck catalog validate` (untimed) and
+the inventory `lab up` wrote is already parsed (both remembered by nocdeck.parsecache; --cold
+checks and parses them in the run instead), and the environment names the user (USER), as a
+login shell does.
 The nocdeck child runs with every Store coroutine method timed (a wrapper around each):
 total time per method, and the share of the wall time during which a store call was in
 flight. Afterwards the store is checked: the run completed, every device completed with a
@@ -175,8 +177,8 @@ def run_baseline(records: list[dict[str, Any]], lines: dict[str, list[str]]) -> 
 PROFILE: str | None = None
 """--profile FILE: the nocdeck child runs under cProfile, its stats written to FILE."""
 COLD = False
-"""--cold: no parsed copy of the inventory (nocdeck.parsecache off), as for the first
-command after the inventory file was edited by hand."""
+"""--cold: no parsed copy of the inventory and no record of the catalog's last check
+(nocdeck.parsecache off), as for the first command after the files were edited by hand."""
 
 
 def nocdeck_command(store_url: str, inventory: Path, concurrency: int, timings: Path
@@ -234,6 +236,10 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
 
     inventory = tmp / f"{phase}-inventory.yaml"
     env = dict(os.environ, NOCDECK_USER="bench", HOME=str(tmp), NO_COLOR="1")
+    # A login shell names its user; this sandbox's environment does not, and asyncssh then
+    # looks the local user up in the password database at every connection.
+    env.setdefault("USER", "bench")
+    env.setdefault("LOGNAME", env["USER"])
     if COLD:
         env["NOCDECK_PARSE_CACHE"] = "off"
     with LabProcess(devices, inventory, env=env) as lab:
@@ -249,6 +255,12 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
         # create its schema (`nocdeck db upgrade` does, untimed).
         subprocess.run([sys.executable, "-m", "nocdeck", "--store", store_url, "db",
                         "upgrade"], capture_output=True, env=env, timeout=120, check=True)
+        # The catalog was checked before, as by the `nocdeck plan` or `catalog validate` a
+        # user runs first (--cold: checked by the run itself).
+        if not COLD:
+            subprocess.run([sys.executable, "-m", "nocdeck", "--catalog", str(CATALOG),
+                            "catalog", "validate"], capture_output=True, env=env,
+                           timeout=120, check=True)
         cpu0 = children_cpu()
         with Meter(lab.pid) as meter:
             done = subprocess.run(command, capture_output=True, text=True, env=env,
@@ -421,9 +433,10 @@ def main(argv: list[str] | None = None) -> int:
         f"--yes --concurrency {args.concurrency}`, the real command in a subprocess, against "
         "plain netmiko in 20 threads doing the same device work (backup read, push, read "
         "back); each phase on a fresh `nocdeck lab up` process, every phase in the same run. "
-        + ("The inventory's YAML is parsed by the run (--cold: no parsed copy)."
+        + ("The inventory's YAML is parsed and the catalog checked by the run (--cold)."
            if args.cold else "The run reads the parsed copy of the inventory that `lab up` "
-           "left beside it (nocdeck.parsecache), as after any earlier nocdeck command.")
+           "left beside it, and the catalog was checked before (`catalog validate`, untimed; "
+           "both remembered by nocdeck.parsecache), as after any earlier nocdeck command.")
         + " The store's schema is created before the timed run (`nocdeck db upgrade`).",
         "", f"Machine: {machine_note()}, nproc {os.cpu_count()}", "",
         "Load average (1 min) after each phase: "

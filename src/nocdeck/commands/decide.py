@@ -35,11 +35,14 @@ def approve(state: CliState, execution_id: str, comment: str, as_json: bool) -> 
             click.echo(f"approved {execution_id} as {settings.user}"
                        + (" - the requester's process runs it" if decision.requester_waiting
                           else " - running it here"), err=True)
-            return await execute_approved(
-                execution_id, catalog=ws.need_catalog(), inventory=ws.need_inventory(),
-                store=ws.store, settings=settings,
-                sink=live_printer(Console(stderr=True), quiet=as_json),
-                grace=5.0 if decision.requester_waiting else 0.0)
+            printer = live_printer(Console(stderr=True), quiet=as_json)
+            try:
+                return await execute_approved(
+                    execution_id, catalog=ws.need_catalog(), inventory=ws.need_inventory(),
+                    store=ws.store, settings=settings, sink=printer,
+                    grace=5.0 if decision.requester_waiting else 0.0)
+            finally:
+                printer.flush()
 
     result = run_async(go())
     if result.status in ("running", "pending"):

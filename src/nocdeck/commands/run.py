@@ -31,69 +31,88 @@ from nocdeck.workspace import open_workspace
 STYLE = {"sent": "cyan", "received": "dim", "info": "yellow"}
 
 
-def live_printer(console: Console, *, quiet: bool) -> ev.EventSink:
+FLUSH_SECONDS = 0.05
+"""How long log lines wait to be printed together: 20 times a second reads as live, and a
+200-device run makes one terminal write per interval instead of one per event-loop turn."""
+
+
+class LivePrinter:
     """Engine events as log lines (Rich): lines sent and engine notes; what devices answer
     is in the record (`nocdeck show ID`). `quiet` (--json) keeps only the essentials.
 
     A 200-device run streams ~170,000 received lines: they are dropped before anything is
-    formatted, and the lines shown are printed once per turn of the event loop, together.
+    formatted, and the lines shown are printed together every `FLUSH_SECONDS`. What a person
+    must act on (approval, lock wait, canary), a run's end and `flush()` print at once.
     """
-    pending: list[str] = []
-    scheduled = False
-    styled = console.is_terminal  # to a file or pipe: plain lines, no Rich rendering at all
 
-    def flush() -> None:
-        nonlocal scheduled
-        scheduled = False
-        if not pending:
+    def __init__(self, console: Console, *, quiet: bool) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.styled = console.is_terminal
+        """To a file or pipe: plain lines, no Rich rendering at all."""
+        self._pending: list[str] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._pending:
             return
-        if styled:
-            console.print("\n".join(pending), highlight=False)
+        if self.styled:
+            self.console.print("\n".join(self._pending), highlight=False)
         else:
-            console.file.write("".join(f"{line}\n" for line in pending))
-            console.file.flush()
-        pending.clear()
+            self.console.file.write("".join(f"{line}\n" for line in self._pending))
+            self.console.file.flush()
+        self._pending.clear()
 
-    def mark(style: str, text: str) -> str:
-        return f"[{style}]{text}[/]" if styled else text
+    def _mark(self, style: str, text: str) -> str:
+        return f"[{style}]{text}[/]" if self.styled else text
 
-    def later(line: str) -> None:
-        nonlocal scheduled
-        pending.append(line)
-        if scheduled:
+    def _later(self, line: str) -> None:
+        self._pending.append(line)
+        if self._timer is not None:
             return
         try:
-            asyncio.get_running_loop().call_soon(flush)
-            scheduled = True
+            self._timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._due)
         except RuntimeError:  # no loop (a caller outside asyncio): print now
-            flush()
+            self.flush()
 
-    def show(event: ev.EngineEvent) -> None:
+    def _due(self) -> None:
+        self._timer = None
+        self.flush()
+
+    def __call__(self, event: ev.EngineEvent) -> None:
         kind = type(event)
+        quiet = self.quiet
         if kind is ev.LogLine:
             if quiet or event.direction == "received":  # type: ignore[attr-defined]
                 return
         elif quiet and kind in (ev.StepFinished, ev.DeviceStatusChanged):
             return
+        mark = self._mark
         if isinstance(event, ev.LogLine | ev.StepFinished | ev.DeviceStatusChanged):
-            text = escape if styled else str
+            text = escape if self.styled else str
             who = f"{mark('bold', text(event.device))} " if event.device else ""
         if isinstance(event, ev.LogLine):
             marker = ">" if event.direction == "sent" else "#"
-            later(f"{who}{mark(STYLE[event.direction], f'{marker} {text(event.text)}')}")
+            self._later(f"{who}{mark(STYLE[event.direction], f'{marker} {text(event.text)}')}")
             return
         if isinstance(event, ev.StepFinished):
             colour = "green" if event.status == "completed" else "red" \
                 if event.status == "failed" else "dim"
-            later(f"{who}{mark(colour, f'step {text(event.step)}: {event.status}')}"
-                  + (f" - {text(event.error)}" if event.error else ""))
+            self._later(f"{who}{mark(colour, f'step {text(event.step)}: {event.status}')}"
+                        + (f" - {text(event.error)}" if event.error else ""))
             return
         if isinstance(event, ev.DeviceStatusChanged):
             if event.status not in ("running", "planned", "no_change"):
-                later(f"{who}{event.status}")
+                self._later(f"{who}{event.status}")
             return
+        if kind not in (ev.ApprovalNeeded, ev.LockWaiting, ev.CanaryDone, ev.RunFinished):
+            return  # diffs are printed with the plan; the rest is in the record
         who = f"[bold]{escape(event.device)}[/] " if event.device else ""
-        flush()  # what a person must see (approval, lock wait, canary) comes in order, now
+        self.flush()  # what a person must see (approval, lock wait, canary) comes in order, now
+        console = self.console
         if isinstance(event, ev.ApprovalNeeded):
             console.print(f"execution [bold]{event.execution_id}[/] awaits approval: "
                           f"nocdeck approve {event.execution_id} [--comment TEXT] | "
@@ -103,7 +122,12 @@ def live_printer(console: Console, *, quiet: bool) -> ev.EventSink:
                           f"{event.holder_execution or '-'}, since {event.since:%H:%M:%S} UTC)")
         elif isinstance(event, ev.CanaryDone):
             console.print(f"canary done on {', '.join(event.devices)}: {event.failed} failed")
-    return show
+
+
+def live_printer(console: Console, *, quiet: bool) -> LivePrinter:
+    """The CLI's event sink: see `LivePrinter` (call `flush()` before printing anything
+    else once the run is over)."""
+    return LivePrinter(console, quiet=quiet)
 
 
 def run_options(func: Any) -> Any:
@@ -173,6 +197,7 @@ async def execute_request(settings: Settings, request: RunRequest, *, yes: bool,
                       "(Ctrl-C again to quit now)[/]")
 
     async def confirm(prepared: PreparedRun) -> bool:
+        sink.flush()  # the plan's log lines before the plan itself
         if not as_json:
             print_plan(prepared)
         return bool(await ask("Push these changes?", yes)(prepared))
@@ -185,6 +210,7 @@ async def execute_request(settings: Settings, request: RunRequest, *, yes: bool,
                              confirm_canary=ask("", yes), wait=wait, cancel=cancel,
                              retry_of=retry_of)
     finally:
+        sink.flush()
         loop.remove_signal_handler(signal.SIGINT)
 
 
