@@ -141,8 +141,29 @@ def machine_note() -> str:
     except OSError:
         pass
     import platform
-
-    import netmiko
+    from importlib.metadata import version
 
     return (f"{model}, {os.cpu_count()} cores visible, Python {platform.python_version()}, "
-            f"netmiko {netmiko.__version__}, {platform.system()} {platform.release()}")
+            + ", ".join(f"{name} {version(name)}" for name in LIBRARIES)
+            + f", {platform.system()} {platform.release()}; speed: {speed_ms():.0f} ms for "
+            f"the calibration loop")
+
+
+LIBRARIES = ("netmiko", "paramiko", "asyncssh", "cryptography", "sqlalchemy")
+"""The libraries whose version moves the numbers (the clients' and the lab's SSH stack)."""
+
+
+def speed_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop (best of 5): this virtual machine's speed
+    drifts by 2x and more between days and within an hour, and the baselines (mostly
+    waiting) move less than nocdeck (mostly computing), so every result names it."""
+    import time
+
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        best = min(best, time.process_time() - start)
+    return 1000 * best

@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     PROFILE, COLD = args.profile, args.cold
     if args.devices < 1 or args.rounds < 1 or args.concurrency < 1:
         parser.error("--devices, --rounds and --concurrency must be at least 1")
-    from _lab_process import machine_note
+    from _lab_process import machine_note, speed_ms
 
     compile_nocdeck()
     phases = ([] if args.skip_baseline else ["baseline"]) + ["sqlite"] \
@@ -404,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_name = f"nocdeck_bench_{os.getpid()}"
     pg_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{pg_name}"
     results: list[Result] = []
-    loads = []
+    loads: list[float] = []
+    speeds: list[float] = []
     for round_no in range(args.rounds):
         for phase in phases:
             with tempfile.TemporaryDirectory() as tmp:
@@ -419,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                         asyncio.run(pg_database(pg_name, drop=True))
             results.append(result)
             loads.append(os.getloadavg()[0])
+            speeds.append(speed_ms())
             print(f"  {result.wall:.2f} s" + "".join(f"\n  failed: {f}"
                                                      for f in result.failures[:5]), flush=True)
 
@@ -440,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
         + " The store's schema is created before the timed run (`nocdeck db upgrade`).",
         "", f"Machine: {machine_note()}, nproc {os.cpu_count()}", "",
         "Load average (1 min) after each phase: "
-        + ", ".join(f"{x:.1f}" for x in loads) + " - the 2 cores are shared with other work.",
+        + ", ".join(f"{x:.1f}" for x in loads) + "; calibration loop (ms, lower is faster) "
+        "after each phase: " + ", ".join(f"{x:.0f}" for x in speeds) + ".",
         "", f"Command: `{command}`", "",
         *table(results, args.devices), "",
         *verdicts(results), "",
