@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -181,40 +182,64 @@ class LeasesMixin(EventsMixin, StoreBase):
 def _take_locks(session: Session, requests: Sequence[LockRequest], pid: int
                 ) -> list[tuple[LockAttempt, bool]]:
     """`acquire_locks`' transaction (the session's): lock rows read in one order, taken,
-    renewed or taken over; then, per taken device, whether a newer backup exists."""
+    renewed or taken over; then, per taken device, whether a newer backup exists. Core
+    statements, one executemany per kind of write (the ORM's unit of work cost ~0.3 ms of
+    the store's thread per device)."""
+    conn = session.connection()
     now = utcnow()
-    rows = {row.device: row for row in session.scalars(
-        select(DeviceLock).where(DeviceLock.device.in_([r.device for r in requests]))
-        .order_by(DeviceLock.device).with_for_update())}  # one order: no deadlock
+    rows = {row.device: row for row in conn.execute(
+        select(_LOCKS).where(_LOCKS.c.device.in_([r.device for r in requests]))
+        .order_by(_LOCKS.c.device).with_for_update())}  # one order: no deadlock
     attempts: list[LockAttempt] = []
+    taken: list[dict[str, object]] = []
+    renewed: list[dict[str, object]] = []
+    created: list[dict[str, object]] = []
     for request in requests:
         expires = now + dt.timedelta(seconds=request.lease_seconds)
         row = rows.get(request.device)
-        mine = (request.execution_id, request.holder, pid)
+        mine = DeviceLockRecord(request.device, request.execution_id, request.holder, pid,
+                                now, expires)
         if row is None:
-            row = DeviceLock(device=request.device, execution_id=request.execution_id,
-                             holder=request.holder, pid=pid, acquired_at=now,
-                             lease_expires_at=expires)
-            session.add(row)
-            attempts.append(LockAttempt(True, lock_record(row)))
-        elif (row.execution_id, row.holder, row.pid) == mine:
-            row.lease_expires_at = expires
-            attempts.append(LockAttempt(True, lock_record(row)))
-        elif row.lease_expires_at > now:
-            attempts.append(LockAttempt(False, lock_record(row)))
+            created.append({"device": request.device, **_lock_values(mine)})
+            attempts.append(LockAttempt(True, mine))
+            continue
+        held = DeviceLockRecord(row.device, row.execution_id, row.holder, row.pid,
+                                row.acquired_at, row.lease_expires_at)
+        if (held.execution_id, held.holder, held.pid) == (mine.execution_id, mine.holder, pid):
+            renewed.append({"_device": request.device, "lease_expires_at": expires})
+            attempts.append(LockAttempt(True, replace(held, lease_expires_at=expires)))
+        elif held.lease_expires_at > now:
+            attempts.append(LockAttempt(False, held))
         else:
-            previous = lock_record(row)
-            row.execution_id, row.holder, row.pid = mine
-            row.acquired_at, row.lease_expires_at = now, expires
-            attempts.append(LockAttempt(True, lock_record(row), taken_over=previous))
-    session.flush()
+            taken.append({"_device": request.device, **_lock_values(mine)})
+            attempts.append(LockAttempt(True, mine, taken_over=held))
+    if created:
+        conn.execute(_INSERT, created)
+    if renewed:
+        conn.execute(_RENEW, renewed)
+    if taken:
+        conn.execute(_TAKE_OVER, taken)
     stale: set[str] = set()
     marks: dict[int, list[str]] = {}
     for request, attempt in zip(requests, attempts, strict=True):
         if attempt.acquired and request.backed_up_since is not None:
             marks.setdefault(request.backed_up_since, []).append(request.device)
     for mark, devices in marks.items():
-        stale.update(session.scalars(select(Backup.device).distinct().where(
-            Backup.device.in_(devices), Backup.id > mark)))
+        stale.update(conn.execute(select(Backup.device).distinct().where(
+            Backup.device.in_(devices), Backup.id > mark)).scalars())
     return [(attempt, request.device in stale)
             for request, attempt in zip(requests, attempts, strict=True)]
+
+
+_LOCKS = cast(Table, DeviceLock.__table__)
+_LOCK_COLUMNS = ("execution_id", "holder", "pid", "acquired_at", "lease_expires_at")
+_INSERT = insert(_LOCKS)
+_RENEW = update(_LOCKS).where(_LOCKS.c.device == bindparam("_device")).values(
+    lease_expires_at=bindparam("lease_expires_at", type_=_LOCKS.c.lease_expires_at.type))
+_TAKE_OVER = update(_LOCKS).where(_LOCKS.c.device == bindparam("_device")).values(
+    {name: bindparam(name, type_=_LOCKS.c[name].type) for name in _LOCK_COLUMNS})
+
+
+def _lock_values(lock: DeviceLockRecord) -> dict[str, object]:
+    """The lock's columns but its device (the key)."""
+    return {name: getattr(lock, name) for name in _LOCK_COLUMNS}
