@@ -58,7 +58,6 @@ fan-out logs in hundreds of times. Every other default stays offered, in its ord
 Expect = Literal["prompt", "password", "question"]
 _BACKSPACES = re.compile(r"[^\n]\x08|\x08")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_MORE = re.compile("more", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -377,7 +376,9 @@ def _clean(text: str) -> str:
         text = _ANSI.sub("", text)
     while "\x08" in text:
         text = _BACKSPACES.sub("", text)
-    if _MORE.search(text) is None:  # no pager line can be there: skip the per-line scan
+    # No pager line can be there: skip the per-line scan. (`in` on the lowered text: a
+    # case-insensitive regex search cost 190 µs on an 8 KB config, this 25 µs.)
+    if "more" not in text.lower():
         return text
     return "\n".join(line for line in text.split("\n") if not PAGER.fullmatch(line.strip()))
 
