@@ -138,6 +138,8 @@ class SessionsScreen(Screen[None]):
         super().__init__()
         self.backend = backend
         self.sessions: list[SessionSummary] = []
+        self._shown: list[tuple[str, ...]] = []
+        """The rows the table holds now."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -172,12 +174,19 @@ class SessionsScreen(Screen[None]):
         except Exception as exc:
             status.update(f"cannot read the recordings: {exc}")
             return
-        table = self.query_one(DataTable)
-        table.clear()
-        for s in self.sessions:
-            exit_status = "-" if s.exit_status is None else str(s.exit_status)
-            table.add_row(s.device, s.user, started(s), ended(s), outcome(s), exit_status,
-                          s.id, key=s.id)
+        rows: list[tuple[str, ...]] = [
+            (s.device, s.user, started(s), ended(s), outcome(s),
+             "-" if s.exit_status is None else str(s.exit_status), s.id)
+            for s in self.sessions]
+        # Opening the screen reloads it more than once (mount, resume, a recording that
+        # ends): the table is rebuilt only when what it shows changed, so it neither
+        # flickers nor loses the cursor, and the columns keep the widths of their rows.
+        if rows != self._shown:
+            self._shown = rows
+            table = self.query_one(DataTable)
+            table.clear()
+            for row in rows:
+                table.add_row(*row, key=row[-1])
         self.show_status()
 
     def show_status(self) -> None:
