@@ -2,18 +2,17 @@
 
 Importing every command would pull in asyncssh, SQLAlchemy, netmiko and Textual before the
 first line is printed; `LazyGroup` imports just the module of the command being run, with
-the garbage collector kept off what it loads (`modules_loading`).
+the garbage collector kept off what it loads (`nocdeck.heap.modules_loading`).
 """
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
+
+from nocdeck.heap import modules_loading
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # command name: (module under nocdeck.commands, click command attribute) - one per line
@@ -39,27 +38,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ssh": ("ssh", "ssh_command"),
     "recordings": ("recordings", "recordings_group"),
 }
-
-
-@contextmanager
-def modules_loading() -> Iterator[None]:
-    """No cyclic garbage collection while a command's modules load; then they are moved out
-    of the collector's reach (`gc.freeze`), as `nocdeck.heap.loading` does for the catalog.
-
-    Importing `run` creates ~190,000 objects that live as long as the process and little
-    cyclic garbage (~2,000 objects, kept for good by the freeze); with the collector on,
-    Python walks them in ~150 passes (0.1 s of a 1.4 s `nocdeck run` on one device), and
-    merely re-enabling it would walk them all once more (40 ms). What the command allocates
-    afterwards is collected as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_command(name: str) -> click.Command | None:
