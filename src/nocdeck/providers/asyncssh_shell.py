@@ -100,6 +100,7 @@ class CliShell:
         self.options = provider.options
         self._conn: asyncssh.SSHClientConnection | None = None
         self._tcp = CorkedTCP()
+        """The connection's TCP tunnel (one per shell): typed lines go out uncorked."""
         self._chan: asyncssh.SSHClientChannel[str] | None = None
         self._prompt_re: re.Pattern[str] | HostPrompt = dialect.prompt
         self.prompt = ""
@@ -123,7 +124,6 @@ class CliShell:
         creds = self.provider.credentials
         check = HostKeyCheck(self.device, self.options.known_hosts)
         recorder = OfferedKeyRecorder()
-        self._tcp = tunnel = CorkedTCP()
         use_keys = creds.use_keys
         # Password before keyboard-interactive when the credential has one: one round trip
         # instead of two (asyncssh answers a keyboard-interactive prompt with the same
@@ -146,7 +146,7 @@ class CliShell:
                     config=None,
                     encryption_algs=list(CIPHERS),
                     kex_algs=kex_algs(),
-                    tunnel=tunnel,
+                    tunnel=self._tcp,
                     connect_timeout=self.options.connect_timeout,
                 )
                 drop_chaff(self._conn)  # CIPHERS has no CBC mode: the IGNORE packets guard nothing
