@@ -21,6 +21,7 @@ import platformdirs
 from nocdeck.errors import ConfigError
 
 APP_NAME = "nocdeck"
+PROVIDER_HOST_CHOICES = ("auto", "on", "off")
 ENV_PREFIX = "NOCDECK_"
 
 
@@ -68,6 +69,10 @@ class Settings:
     """Seconds to wait for a device's answer to one command before DeviceTimeout."""
     concurrency: int = 20
     """How many devices are worked on at once."""
+    provider_host: str = "auto"
+    """Where `run`, `retry` and `approve` hold their device sessions: `on`, a second process
+    (the SSH work on a core of its own, the engine and store on this one), `off`, this
+    process, `auto`, a second process when the machine has two cores or more."""
     known_hosts: str = ""
     """known_hosts file for host key verification; empty means ~/.ssh/known_hosts."""
     vault_path: str = ""
@@ -213,4 +218,7 @@ def load_settings(
 
     if settings.concurrency < 1:
         raise ConfigError(f"{settings.sources['concurrency']}: concurrency must be at least 1")
+    if settings.provider_host not in PROVIDER_HOST_CHOICES:
+        raise ConfigError(f"{settings.sources['provider_host']}: provider_host must be one of "
+                          f"{', '.join(PROVIDER_HOST_CHOICES)}, got {settings.provider_host!r}")
     return settings

@@ -313,6 +313,11 @@ class Redactor:
                     self._snapshot()
                     self.generation += 1
 
+    @property
+    def known(self) -> frozenset[str]:
+        """Every registered secret, as of now (a snapshot: it never changes later)."""
+        return self._known
+
     def secrets_beyond(self, other: Redactor) -> frozenset[str]:
         """The secrets this redactor holds that `other` does not."""
         return self._known - other._known

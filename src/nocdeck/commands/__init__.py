@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recordings": ("recordings", "recordings_group"),
 }
 
+HOSTED = frozenset({"run", "retry", "approve"})
+"""Commands whose device sessions run in the provider host (`nocdeck.providers.host`): it
+starts before their modules load, so that it is ready when they first need it."""
+
 
 def load_command(name: str) -> click.Command | None:
     if name not in COMMANDS:
@@ -47,6 +51,10 @@ def load_command(name: str) -> click.Command | None:
     qualified = f"nocdeck.commands.{module_name}"
     module = sys.modules.get(qualified)
     if module is None:  # the first time in this process: the freeze happens once per module
+        if name in HOSTED:
+            from nocdeck.providers.hostprocess import prestart
+
+            prestart()
         with modules_loading():
             module = importlib.import_module(qualified)
     command: click.Command = getattr(module, attribute)

@@ -12,6 +12,7 @@ from nocdeck.commands.run import live_printer, report
 from nocdeck.engine import approvals
 from nocdeck.engine.run import execute_approved, result_of
 from nocdeck.engine.runmodel import RunResult
+from nocdeck.providers.host import provider_host
 from nocdeck.store import Store
 from nocdeck.workspace import open_workspace
 
@@ -44,7 +45,8 @@ def approve(state: CliState, execution_id: str, comment: str, as_json: bool) -> 
             finally:
                 printer.flush()
 
-    result = run_async(go())
+    with provider_host(state.settings):
+        result = run_async(go())
     if result.status in ("running", "pending"):
         click.echo(f"run {execution_id}: {result.status} in the requester's process")
         return

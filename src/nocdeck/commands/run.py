@@ -26,6 +26,7 @@ from nocdeck.engine.recovery import retry_targets
 from nocdeck.engine.run import PreparedRun, run
 from nocdeck.engine.runmodel import CancelToken, FailureBudget, RunOptions, RunRequest, RunResult
 from nocdeck.errors import BadInput
+from nocdeck.providers.host import provider_host
 from nocdeck.workspace import open_workspace
 
 STYLE = {"sent": "cyan", "received": "dim", "info": "yellow"}
@@ -249,8 +250,9 @@ def run_command(state: CliState, workflow: str, inputs: tuple[str, ...],
     request = RunRequest(workflow, parse_inputs(inputs), devices, filters,
                          requested_by=state.settings.user, ticket=ticket, reason=reason,
                          options=options)
-    result = run_async(execute_request(state.settings, request, yes=yes, wait=not no_wait,
-                                       as_json=as_json))
+    with provider_host(state.settings):
+        result = run_async(execute_request(state.settings, request, yes=yes, wait=not no_wait,
+                                           as_json=as_json))
     report(result, as_json)
 
 
@@ -282,4 +284,6 @@ def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
         return await execute_request(state.settings, request, yes=yes, wait=not no_wait,
                                      as_json=as_json, retry_of=execution_id)
 
-    report(run_async(go()), as_json)
+    with provider_host(state.settings):
+        result = run_async(go())
+    report(result, as_json)

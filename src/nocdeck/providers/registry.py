@@ -14,10 +14,12 @@ import importlib
 from collections.abc import Iterator, Mapping
 
 from nocdeck.config import Settings
+from nocdeck.credentials import ResolvedCredentials
 from nocdeck.credentials.resolver import resolve_credentials
 from nocdeck.errors import BadInput
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions
+from nocdeck.providers.cli_dialect import dialect_for
 from nocdeck.redaction import Redactor
 
 
@@ -80,7 +82,8 @@ def provider_for(
     redactor: Redactor | None = None,
     options: ProviderOptions | None = None,
 ) -> Provider:
-    """A ready-to-connect provider for `device`; nothing is sent to the device yet.
+    """A ready-to-connect provider for `device`; nothing is sent to the device yet. While a
+    provider host serves this process (`nocdeck.providers.host`), the driver runs there.
 
     Raises:
         BadInput: unknown provider or platform, or a credential that cannot be resolved
@@ -89,11 +92,34 @@ def provider_for(
     name = provider_name(device, settings)
     credentials = resolve_credentials(device, settings=settings)
     options = options or options_from_settings(settings)
+    from nocdeck.providers.host import serving_host
+
+    host = serving_host() if name == "asyncssh" else None  # netmiko's threads stay here
+    if host is not None:
+        dialect_for(device.platform, device=device.name)  # BadInput now, as in-process
+        return host.provider(name, device, credentials, options=options,
+                             on_dialogue=on_dialogue, redactor=redactor,
+                             workers=settings.concurrency)
+    return construct_provider(name, device, credentials, options=options,
+                              on_dialogue=on_dialogue, redactor=redactor,
+                              workers=settings.concurrency)
+
+
+def construct_provider(
+    name: str,
+    device: Device,
+    credentials: ResolvedCredentials,
+    *,
+    options: ProviderOptions,
+    on_dialogue: DialogueSink | None,
+    redactor: Redactor | None,
+    workers: int,
+) -> Provider:
+    """The driver `name` for `device`, in this process (`workers`: netmiko's threads)."""
     cls = PROVIDERS[name]
     if name == "netmiko":  # blocking netmiko runs in worker threads, as many as the run uses
         from nocdeck.providers.workers import worker_pool
 
         return cls(device, credentials, options=options,  # type: ignore[call-arg]
-                   on_dialogue=on_dialogue, redactor=redactor,
-                   executor=worker_pool(settings.concurrency))
+                   on_dialogue=on_dialogue, redactor=redactor, executor=worker_pool(workers))
     return cls(device, credentials, options=options, on_dialogue=on_dialogue, redactor=redactor)
