@@ -16,6 +16,7 @@ import pytest
 from nocdeck.inventory import dump_inventory
 from nocdeck.lab import DeviceFaults, LabSpec
 from nocdeck.lab.thread import LabThread
+from tests.fixtures.processes import children, gone
 from tests.fixtures.store import run_sync
 
 pytestmark = pytest.mark.timeout(90)
@@ -41,7 +42,8 @@ def nocdeck(store_url: str, inventory: Path, *args: str, user: str = "alice@noc"
 
 
 def env(user: str) -> dict[str, str]:
-    return {**os.environ, "NOCDECK_USER": user}
+    # A provider host serves every run here (as `auto` does on two cores or more).
+    return {**os.environ, "NOCDECK_USER": user, "NOCDECK_PROVIDER_HOST": "on"}
 
 
 def start(command: list[str], user: str) -> subprocess.Popen[str]:
@@ -191,10 +193,13 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
                 "switchport access vlan 40" in line for line in config_lines(lab, "r1")):
             time.sleep(0.05)
         time.sleep(1.2)  # the line is applied 1 s after it arrived; the next one is slow
+        hosts = children(process.pid)  # the provider host holding r1's session
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:
         process.kill()
+    assert hosts, "the run served its devices from a provider host"
+    assert all(gone(pid, 5) for pid in hosts), "a provider host outlived its killed run"
     lab.set_faults("r1", DeviceFaults())
     assert show(store_url, execution_id)["status"] == "running"  # the dead process said so
     time.sleep(2.5)  # its lease runs out

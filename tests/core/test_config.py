@@ -40,6 +40,8 @@ def test_default_store_is_sqlite_in_user_data_dir(isolated_home: Path) -> None:
         ("bogus = 1\n", "unknown setting 'bogus'"),
         ("concurrency = [\n", "nocdeck.toml"),
         ("lab = 'maybe'\n", "setting 'lab'"),
+        ("provider_host = 'sometimes'\n",
+         "provider_host must be one of auto, on, off, got 'sometimes'"),
     ],
 )
 def test_bad_config_file_names_file_and_setting(tmp_path: Path, text: str, fragment: str) -> None:
@@ -57,6 +59,18 @@ def test_bad_env_value_is_exit_2_with_one_line(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(SystemExit) as excinfo:
         main(["config", "show"])
     assert excinfo.value.code == 2
+
+
+def test_bad_provider_host_in_env_names_the_variable(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NOCDECK_PROVIDER_HOST", "yes")
+    from nocdeck.cli import main
+
+    with pytest.raises(SystemExit) as excinfo:
+        main(["config", "show"])
+    assert excinfo.value.code == 2
+    assert "env NOCDECK_PROVIDER_HOST: provider_host must be one of auto, on, off, got 'yes'" \
+        in capsys.readouterr().err
 
 
 def test_config_show_reports_sources(monkeypatch: pytest.MonkeyPatch) -> None:

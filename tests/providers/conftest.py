@@ -7,6 +7,7 @@ healthy; r4-r6 (same platforms) are the ones a test gives a fault, reset after t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import time
@@ -27,10 +28,12 @@ from nocdeck.lab.faults import DeviceFaults
 from nocdeck.lab.server import LabSpec
 from nocdeck.lab.thread import LabThread
 from nocdeck.providers.base import DialogueLine, Provider, ProviderOptions
+from nocdeck.providers.host import RemoteProvider, provider_host
 from nocdeck.providers.registry import provider_for
 
-PROVIDERS = ["netmiko", "asyncssh"]
-"""Drivers the contract suite runs against the lab."""
+PROVIDERS = ["netmiko", "asyncssh", "asyncssh-host"]
+"""Drivers the contract suite runs against the lab; `asyncssh-host` is asyncssh in the
+provider host process (`nocdeck.providers.host`), behind a RemoteProvider."""
 
 PLATFORMS = ["cisco_ios", "arista_eos", "juniper_junos"]
 TIME_SCALE = 60.0
@@ -114,6 +117,10 @@ class ProviderMaker(Protocol):
 def make_provider(lab: LabHandle, provider_name: str) -> Iterator[ProviderMaker]:
     """Build a provider (of the driver under test) for a lab device, with its dialogue list."""
     faulted: list[str] = []
+    driver, _, where = provider_name.partition("-")
+    hosted = contextlib.ExitStack()
+    if where == "host":
+        assert hosted.enter_context(provider_host(Settings(provider_host="on"))) is not None
 
     def make(platform: str, *, faults: dict[str, Any] | None = None,
              connect_timeout: float = 5.0, command_timeout: float = 5.0,
@@ -126,13 +133,15 @@ def make_provider(lab: LabHandle, provider_name: str) -> Iterator[ProviderMaker]
         if port is not None:
             device = device.model_copy(update={"port": port})
         dialogue: list[DialogueLine] = []
-        settings = Settings(provider=provider_name, connect_timeout=connect_timeout,
+        settings = Settings(provider=driver, connect_timeout=connect_timeout,
                             command_timeout=command_timeout)
         provider = provider_for(device, settings, on_dialogue=dialogue.append,
                                 options=ProviderOptions(connect_timeout, command_timeout))
+        assert isinstance(provider, RemoteProvider) == (where == "host")
         return provider, dialogue
 
-    yield make
+    with hosted:
+        yield make
     for name in faulted:
         lab.thread.set_faults(name, DeviceFaults())
 

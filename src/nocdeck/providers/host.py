@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -117,6 +118,7 @@ class ProviderHost:
             self._ready = loop.create_future()
             try:
                 await loop.connect_accepted_socket(self._make_wire, self._sock)
+                self._send((wire.LOGGING, logging.getLogger().getEffectiveLevel()))
                 self._attached.set_result(None)
             except OSError as exc:
                 self._fail(f"cannot reach the provider host: {exc}")

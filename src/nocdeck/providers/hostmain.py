@@ -14,6 +14,7 @@ closes every device connection, as it would have for the parent's own.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import sys
@@ -23,7 +24,7 @@ from nocdeck.heap import loading
 from nocdeck.providers import hostwire as wire
 from nocdeck.providers.base import DialogueLine, Provider
 from nocdeck.providers.registry import PROVIDERS, construct_provider
-from nocdeck.redaction import GLOBAL_REDACTOR
+from nocdeck.redaction import GLOBAL_REDACTOR, install_log_redaction
 
 
 class Host:
@@ -34,12 +35,12 @@ class Host:
         self.broken: dict[int, BaseException] = {}
         """Providers that could not be built: each call on one raises why."""
         self.tasks: dict[int, asyncio.Task[None]] = {}
-        self.done = asyncio.get_running_loop().create_future()
         self.wire = wire.FrameProtocol(self.received, self.lost)
 
     def lost(self, _exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
+        """nocdeck is gone (it ended, or was killed): stop now, mid-call or not. Nothing more
+        is sent to any device: the kernel closes their connections, as it did nocdeck's."""
+        os._exit(0)
 
     def received(self, batch: list[wire.Message]) -> None:
         for message in batch:
@@ -50,6 +51,8 @@ class Host:
                     self.call(call_id, provider_id, method, args, kwargs))
             elif kind == wire.OPEN:
                 self.open(*message[1:])
+            elif kind == wire.LOGGING:
+                log_like_parent(message[1])
             elif kind == wire.SECRETS:
                 GLOBAL_REDACTOR.add_secrets(message[1])
             elif kind == wire.CANCEL:
@@ -90,13 +93,21 @@ class Host:
             self.tasks.pop(call_id, None)
 
 
+def log_like_parent(level: int) -> None:
+    """Diagnostics at the parent's level on the stderr it shares, masked as its are."""
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s (provider host): "
+                               "%(message)s")
+    install_log_redaction()
+
+
 async def serve(fd: int) -> None:
     loop = asyncio.get_running_loop()
     host = Host()
     sock = socket.socket(fileno=fd)
     await loop.connect_accepted_socket(lambda: host.wire, sock)
     host.wire.send((wire.READY, os.getpid()))
-    await host.done
+    await asyncio.get_running_loop().create_future()  # served until `Host.lost` ends it
 
 
 def main(argv: list[str]) -> int:
@@ -107,8 +118,7 @@ def main(argv: list[str]) -> int:
     with loading():  # the default driver loads now, while the parent starts up
         PROVIDERS["asyncssh"]
     asyncio.run(serve(int(argv[0])))
-    # Whatever is still open goes with the process, as it would with the parent's.
-    os._exit(0)
+    return 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ CALL = "call"
 """(CALL, call id, provider id, method name, args, kwargs)"""
 CANCEL = "cancel"
 """(CANCEL, call id): the caller stopped waiting (Ctrl-C, a timeout): cancel the work."""
+LOGGING = "logging"
+"""(LOGGING, level): the parent's log level; the host logs at it to the same stderr."""
 SECRETS = "secrets"
 """(SECRETS, [secret, ...]): secrets the parent learned; the host masks them too."""
 
