@@ -1,7 +1,7 @@
 """`nocdeck run` pushing a 10-line change to N lab devices, against plain netmiko in 20 threads
 doing the same device work, in the same run; and what the audit store's writes cost.
 
-    .venv/bin/python bench/run_fanout.py --devices 200 [--rounds 1] [--postgres]
+    .venv/bin/python bench/run_fanout.py --devices 200 [--rounds 1] [--postgres] [--in-process]
                                          [--concurrency 50] [--write-docs]
 
 Each phase gets a fresh `nocdeck lab up --devices N` process (same seed, so the same
@@ -11,6 +11,9 @@ devices and configs) and is timed from start to exit:
   sqlite     the real `nocdeck run bench-fanout --device 'r*' --yes` in a subprocess,
              asyncssh provider, SQLite store: live plan, confirm, per device lock, backup,
              push (Junos: commit confirmed, then confirm), read back, every record written
+             (its SSH sessions in the provider host process: provider_host=auto, two cores)
+  inprocess  (--in-process) the same with the SSH sessions in nocdeck's own process
+             (provider_host=off), as before the provider host existed
   postgres   (--postgres) the same on PostgreSQL 127.0.0.1:5432, in a database of its own,
              dropped afterwards
 The nocdeck phases start where a user's run starts: the store's schema exists (created by
@@ -92,8 +95,11 @@ def child(out: str, argv: list[str]) -> int:
         code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
     finally:
         wall = time.perf_counter() - started
+        mine = resource.getrusage(resource.RUSAGE_SELF)
+        host = resource.getrusage(resource.RUSAGE_CHILDREN)  # the provider host, if any
         Path(out).write_text(json.dumps({
             "wall": wall, "busy": _union(spans),
+            "cpu": mine.ru_utime + mine.ru_stime, "host_cpu": host.ru_utime + host.ru_stime,
             "calls": {k: [len(v), sum(v)] for k, v in calls.items()},
             "stalls": stalls}))
     return code
@@ -235,7 +241,8 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
     from _lab_process import LabProcess, Meter
 
     inventory = tmp / f"{phase}-inventory.yaml"
-    env = dict(os.environ, NOCDECK_USER="bench", HOME=str(tmp), NO_COLOR="1")
+    env = dict(os.environ, NOCDECK_USER="bench", HOME=str(tmp), NO_COLOR="1",
+               NOCDECK_PROVIDER_HOST="off" if phase == "inprocess" else "auto")
     # A login shell names its user; this sandbox's environment does not, and asyncssh then
     # looks the local user up in the password database at every connection.
     env.setdefault("USER", "bench")
@@ -249,6 +256,8 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
                 failures = run_baseline(lab.records, lines)
             return Result(phase, meter.wall, meter.client_cpu, meter.lab_cpu, failures)
         store_url = pg_url if phase == "postgres" else f"sqlite+aiosqlite:///{tmp}/run.db"
+        # inprocess: the same run with its SSH sessions in its own process (provider_host
+        # off), as before the provider host; the others use it (auto, two cores here).
         timings = tmp / f"{phase}-store.json"
         command = nocdeck_command(store_url, inventory, concurrency, timings)
         # The store exists, as after a user's first nocdeck command: the run does not
@@ -304,7 +313,8 @@ async def pg_database(name: str, *, drop: bool) -> None:
 # -- report ------------------------------------------------------------------------------------
 LABELS = {"baseline": "(a) plain netmiko, 20 threads",
           "sqlite": "nocdeck run, asyncssh, SQLite",
-          "postgres": "nocdeck run, asyncssh, PostgreSQL"}
+          "postgres": "nocdeck run, asyncssh, PostgreSQL",
+          "inprocess": "nocdeck run, asyncssh, SQLite, provider_host=off"}
 
 
 def table(results: list[Result], devices: int) -> list[str]:
@@ -316,11 +326,19 @@ def table(results: list[Result], devices: int) -> list[str]:
         busy = r.store.get("busy")
         rows.append(
             f"| {index // len(set(x.phase for x in results)) + 1} | {LABELS[r.phase]} | "
-            f"{r.wall:.2f} | {1000 * r.client_cpu / devices:.1f} | "
+            f"{r.wall:.2f} | {1000 * r.client_cpu / devices:.1f}{_split(r, devices)} | "
             f"{1000 * r.lab_cpu / devices:.1f} | {calls or '-'} | "
             + (f"{busy:.2f} ({100 * busy / r.wall:.0f}%)" if busy is not None else "-")
             + f" | {len(r.failures)} |")
     return rows
+
+
+def _split(result: Result, devices: int) -> str:
+    """' (nocdeck N + host M)': the client CPU of the nocdeck process and its provider host."""
+    if not result.store.get("host_cpu"):
+        return ""
+    return (f" ({1000 * result.store['cpu'] / devices:.1f} + "
+            f"host {1000 * result.store['host_cpu'] / devices:.1f})")
 
 
 def store_breakdown(result: Result) -> list[str]:
@@ -341,7 +359,7 @@ def store_breakdown(result: Result) -> list[str]:
 
 def verdicts(results: list[Result]) -> list[str]:
     lines = []
-    for phase in ("sqlite", "postgres"):
+    for phase in ("sqlite", "postgres", "inprocess"):
         pairs = [(b.wall, r.wall) for b, r in _pairs(results, phase)]
         if not pairs:
             continue
@@ -384,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--postgres", action="store_true",
                         help="also run nocdeck on PostgreSQL (127.0.0.1:5432)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="also run with the SSH sessions in nocdeck's own process "
+                             "(provider_host=off), for comparison")
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the nocdeck child under cProfile (stats to FILE; slower)")
@@ -400,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
 
     compile_nocdeck()
     phases = ([] if args.skip_baseline else ["baseline"]) + ["sqlite"] \
-        + (["postgres"] if args.postgres else [])
+        + (["postgres"] if args.postgres else []) + (["inprocess"] if args.in_process else [])
     pg_name = f"nocdeck_bench_{os.getpid()}"
     pg_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{pg_name}"
     results: list[Result] = []
@@ -426,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
 
     command = (f".venv/bin/python bench/run_fanout.py --devices {args.devices} --concurrency "
                f"{args.concurrency} --rounds {args.rounds}"
-               + (" --postgres" if args.postgres else "") + (" --cold" if args.cold else ""))
+               + (" --postgres" if args.postgres else "") + (" --cold" if args.cold else "")
+               + (" --in-process" if args.in_process else ""))
     last = {r.phase: r for r in results}
     body = "\n".join([
         SECTION, "",
