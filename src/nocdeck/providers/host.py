@@ -130,6 +130,7 @@ class ProviderHost:
                 await asyncio.wait_for(asyncio.shield(self._ready), READY_TIMEOUT)
             except TimeoutError:
                 self._fail(f"the provider host did not start within {READY_TIMEOUT:g} s")
+                self.process.kill()  # hung: it never serves this run
         return self.failed is None
 
     def _make_wire(self) -> wire.FrameProtocol:
