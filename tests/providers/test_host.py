@@ -66,6 +66,29 @@ async def test_a_host_that_dies_mid_call_fails_the_call_naming_the_device(lab: L
         lab.thread.set_faults(device.name, DeviceFaults())
 
 
+async def test_a_session_opened_in_a_host_that_died_reconnects_in_this_process(
+        lab: LabHandle) -> None:
+    """The plan's connections live in the host; a run adopts them. After the host died
+    between two calls, the next call reconnects here (as after a dropped connection)."""
+    from nocdeck.engine.session import DeviceSession
+
+    device = lab.device("cisco_ios")
+    with provider_host(HOSTED) as host:
+        assert host is not None
+        planned = provider_for(device, HOSTED)
+        await planned.connect()  # the plan's read: its session is in the host
+        host.process.send_signal(signal.SIGKILL)
+        while serving_host() is not None:  # the parent sees its end close
+            await asyncio.sleep(0.01)
+        session = DeviceSession(device, HOSTED, execution_id="x", sink=lambda _: None,
+                                retries=0, backoff=0.0)
+        session.adopt(planned)
+        running = await session.call(lambda p: p.get_running_config())
+        await session.close()
+    assert "hostname" in running
+    assert any("reconnecting" in line for line in session.dialogue), session.dialogue
+
+
 async def test_a_host_that_cannot_start_leaves_the_work_in_this_process(
         lab: LabHandle, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "executable", "/bin/false")  # an interpreter that cannot run

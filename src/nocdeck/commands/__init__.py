@@ -41,7 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 HOSTED = frozenset({"run", "retry", "approve"})
 """Commands whose device sessions run in the provider host (`nocdeck.providers.host`): it
-starts before their modules load, so that it is ready when they first need it."""
+starts before their modules load (`LazyGroup.resolve_command`), so that it is ready when
+they first need it."""
 
 
 def load_command(name: str) -> click.Command | None:
@@ -51,10 +52,6 @@ def load_command(name: str) -> click.Command | None:
     qualified = f"nocdeck.commands.{module_name}"
     module = sys.modules.get(qualified)
     if module is None:  # the first time in this process: the freeze happens once per module
-        if name in HOSTED:
-            from nocdeck.providers.hostprocess import prestart
-
-            prestart()
         with modules_loading():
             module = importlib.import_module(qualified)
     command: click.Command = getattr(module, attribute)
@@ -69,3 +66,13 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return super().get_command(ctx, cmd_name) or load_command(cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command about to run; one that works on devices gets its provider host
+        started first, before its modules load (not for `--help`)."""
+        if args and args[0] in HOSTED and not {"-h", "--help"} & set(args[1:]):
+            from nocdeck.providers.hostprocess import prestart
+
+            prestart()
+        return super().resolve_command(ctx, args)

@@ -25,14 +25,13 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from nocdeck.config import Settings
 from nocdeck.credentials import ResolvedCredentials
-from nocdeck.errors import DeviceError
+from nocdeck.errors import DeviceError, DeviceUnreachable
 from nocdeck.inventory.models import Device
 from nocdeck.providers import hostprocess
 from nocdeck.providers import hostwire as wire
@@ -67,7 +66,7 @@ def serving_host() -> ProviderHost | None:
 def wanted(settings: Settings) -> bool:
     """Whether `settings.provider_host` asks for a host on this machine."""
     if settings.provider_host == "auto":
-        return len(os.sched_getaffinity(0)) >= 2
+        return hostprocess.cores() >= 2
     return settings.provider_host == "on"
 
 
@@ -79,7 +78,14 @@ def provider_host(settings: Settings) -> Iterator[ProviderHost | None]:
     if not wanted(settings) or _serving is not None:
         yield None
         return
-    host = ProviderHost()
+    try:
+        host = ProviderHost()
+    except OSError as exc:  # cannot spawn (process or fd limits): sessions stay here
+        logging.getLogger(__name__).warning("no provider host: %s", exc)
+        host = None
+    if host is None:
+        yield None
+        return
     _serving = host
     try:
         yield host
@@ -119,9 +125,11 @@ class ProviderHost:
             try:
                 await loop.connect_accepted_socket(self._make_wire, self._sock)
                 self._send((wire.LOGGING, logging.getLogger().getEffectiveLevel()))
-                self._attached.set_result(None)
-            except OSError as exc:
-                self._fail(f"cannot reach the provider host: {exc}")
+            except BaseException as exc:  # also cancelled: the callers after it must not hang
+                self._fail(f"cannot reach the provider host: {exc!r}")
+                if not isinstance(exc, OSError):
+                    raise
+            finally:
                 self._attached.set_result(None)
         await self._attached
         assert self._ready is not None
@@ -207,7 +215,9 @@ class ProviderHost:
     async def call(self, provider: RemoteProvider, provider_id: int, method: str,
                    *args: Any, **kwargs: Any) -> Any:
         if self.failed is not None:
-            raise DeviceError(provider.device.name, self.failed)
+            # Nothing of this call reached a device: the session is gone, as after a dropped
+            # connection (transient), so the engine reconnects, in this process.
+            raise DeviceUnreachable(provider.device.name, self.failed)
         assert self.loop is not None
         call_id = next(self._ids)
         future: asyncio.Future[Any] = self.loop.create_future()
@@ -222,6 +232,8 @@ class ProviderHost:
 
     def stop(self) -> None:
         """End the host: its end of the socket sees EOF and it exits; wait briefly for it."""
+        if self.failed is None:
+            self.failed = "the provider host was stopped"
         if self._wire is not None and self._wire.transport is not None \
                 and self.loop is not None and not self.loop.is_closed():
             self._wire.transport.close()

@@ -20,11 +20,14 @@ import socket
 import sys
 from typing import Any
 
+from nocdeck.errors import NocdeckError
 from nocdeck.heap import loading
 from nocdeck.providers import hostwire as wire
 from nocdeck.providers.base import DialogueLine, Provider
 from nocdeck.providers.registry import PROVIDERS, construct_provider
 from nocdeck.redaction import GLOBAL_REDACTOR, install_log_redaction
+
+log = logging.getLogger(__name__)
 
 
 class Host:
@@ -83,9 +86,14 @@ class Host:
                 raise self.broken[provider_id]
             provider = self.providers[provider_id]
             value = await getattr(provider, method)(*args, **kwargs)
-        except asyncio.CancelledError:
-            return  # the parent stopped waiting: it expects no answer
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                return  # the parent's CANCEL: it stopped waiting and expects no answer
+            self.wire.send((wire.FAILED, call_id, wire.encode_error(exc)))
         except BaseException as exc:
+            if not isinstance(exc, NocdeckError):  # a driver bug: its traceback, for -v
+                log.debug("%s on device call %s failed", method, provider_id, exc_info=True)
             self.wire.send((wire.FAILED, call_id, wire.encode_error(exc)))
         else:
             self.wire.send((wire.DONE, call_id, value))

@@ -24,7 +24,9 @@ def spawn() -> tuple[subprocess.Popen[bytes], socket.socket]:
         # start_new_session: the terminal's Ctrl-C reaches nocdeck only, which decides what
         # stops (the engine's CancelToken); the host follows its calls.
         process = subprocess.Popen(
-            [sys.executable, "-m", "nocdeck.providers.hostmain", str(theirs.fileno())],
+            # -P: not the working directory first on sys.path (`-m` would put it there), so
+            # no module of the directory nocdeck runs in is imported beside the credentials.
+            [sys.executable, "-P", "-m", "nocdeck.providers.hostmain", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             start_new_session=True)
     except BaseException:
@@ -35,14 +37,24 @@ def spawn() -> tuple[subprocess.Popen[bytes], socket.socket]:
     return process, mine
 
 
+def cores() -> int:
+    """The CPU cores this process may use (all of the machine's where that is not known)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; not macOS
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def prestart() -> None:
     """Start a host now for a command that will probably use one (`take` hands it over),
     unless NOCDECK_PROVIDER_HOST is `off` or the machine has a single core."""
     global _spare
     if _spare is not None or os.environ.get("NOCDECK_PROVIDER_HOST") == "off" \
-            or len(os.sched_getaffinity(0)) < 2:
+            or cores() < 2:
         return
-    _spare = spawn()
+    try:
+        _spare = spawn()
+    except OSError:  # `take` tries again, and the command runs without a host if it fails
+        return
 
 
 def take() -> tuple[subprocess.Popen[bytes], socket.socket]:
