@@ -335,8 +335,8 @@ def table(results: list[Result], devices: int) -> list[str]:
 
 def _split(result: Result, devices: int) -> str:
     """' (nocdeck N + host M)': the client CPU of the nocdeck process and its provider host."""
-    if not result.store.get("host_cpu"):
-        return ""
+    if not result.store.get("host_cpu") or result.phase == "inprocess":
+        return ""  # (its children are only git: no host)
     return (f" ({1000 * result.store['cpu'] / devices:.1f} + "
             f"host {1000 * result.store['host_cpu'] / devices:.1f})")
 
