@@ -215,3 +215,32 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
     assert "killed mid push" in lab.running_config("r1")
     vlan_lines = [line for line in config_lines(lab, "r1") if "access vlan 40" in line]
     assert len(vlan_lines) == 1  # the retry never re-pushed what was in place
+
+
+def test_a_settings_file_that_turns_the_provider_host_off_leaves_no_host_running(
+        lab: LabThread, inventory: Path, store_url: str, tmp_path: Path) -> None:
+    """The host is started before the settings file is read; `provider_host = "off"` in it
+    ends that host at once, and the run works in its own process."""
+    config = tmp_path / "nocdeck.toml"
+    config.write_text('provider_host = "off"\n', encoding="utf-8")
+    command = [sys.executable, "-m", "nocdeck", "--config", str(config),
+               *nocdeck(store_url, inventory, "run", "interface-description", "-i",
+                        "device=r1", "-i", "interface=Gi1/0/3", "-i",
+                        "description=no provider host", "--yes")[3:]]
+    lab.set_faults("r1", DeviceFaults(latency=0.5))  # long enough to look while it runs
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "NOCDECK_USER": "alice@noc"})
+    try:
+        latest_run(store_url)  # the run has started: the settings were read long ago
+        hosts = [pid for pid in children(process.pid)
+                 if b"nocdeck.providers.hostmain" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert all(gone(pid, 1) for pid in hosts), "an unwanted provider host kept running"
+        assert process.poll() is None  # looked while the run was still working
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        lab.set_faults("r1", DeviceFaults())
+    assert process.returncode == 0, err
+    assert "r1: completed, changed" in out
+    assert "no provider host" in lab.running_config("r1")

@@ -75,6 +75,8 @@ def provider_host(settings: Settings) -> Iterator[ProviderHost | None]:
     """Start a host now (it loads its drivers while this process starts up) and serve
     `provider_for` from it until the block ends; None when the settings say no."""
     global _serving
+    if not wanted(settings):
+        hostprocess.discard()  # prestarted before the settings file was read: not wanted
     if not wanted(settings) or _serving is not None:
         yield None
         return

@@ -69,8 +69,9 @@ def take() -> tuple[subprocess.Popen[bytes], socket.socket]:
 
 
 @atexit.register
-def _discard() -> None:
-    """A host nobody took (the command stopped early) sees its socket close and exits."""
+def discard() -> None:
+    """A host nobody will take (the settings say no, or the command stopped early) sees
+    its socket close and exits."""
     global _spare
     spare, _spare = _spare, None
     if spare is not None:
