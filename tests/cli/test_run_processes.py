@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -244,3 +244,96 @@ def test_a_settings_file_that_turns_the_provider_host_off_leaves_no_host_running
     assert process.returncode == 0, err
     assert "r1: completed, changed" in out
     assert "no provider host" in lab.running_config("r1")
+
+
+# -- stopping a fan-out: Ctrl-C in the run's terminal, `nocdeck cancel` from another ----------
+FLEET = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
+"""A workflow with no `device` input (fleet-description): `--device 'r*'` picks its targets."""
+
+
+def fleet_run(store_url: str, inventory: Path, label: str) -> list[str]:
+    """One device at a time, so that a stop lands while one device is being changed."""
+    return [sys.executable, "-m", "nocdeck", "--catalog", str(FLEET), "--store", store_url,
+            "--inventory", str(inventory), "run", "fleet-description", "-i", f"label={label}",
+            "--device", "r*", "--yes", "--concurrency", "1", "--lease", "3"]
+
+
+def labelled(lab: LabThread, label: str) -> dict[str, int]:
+    """Config lines carrying `label` that each device took."""
+    return {name: sum(label in line for line in config_lines(lab, name))
+            for name in ("r1", "r2", "r3")}
+
+
+def stop_midway(lab: LabThread, label: str, process: subprocess.Popen[str],
+                stop: Callable[[], None]) -> tuple[str, str]:
+    """Wait until the first device takes the change, `stop` the run, wait for its end."""
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and not any(labelled(lab, label).values()):
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    stop()
+    return process.communicate(timeout=60)
+
+
+def assert_one_device_finished_and_none_started(lab: LabThread, store_url: str, out: str,
+                                                label: str) -> dict[str, object]:
+    execution_id = out.strip().splitlines()[-1].split()[1].rstrip(":")
+    record = show(store_url, execution_id)
+    devices = record["devices"]  # name -> (status, outcome, error)
+    assert isinstance(devices, dict)
+    statuses = sorted(status for status, _, _ in devices.values())
+    assert statuses == ["cancelled", "cancelled", "completed"], devices
+    finished = next(name for name, (status, _, _) in devices.items() if status == "completed")
+    touched = labelled(lab, label)
+    assert touched[finished] >= 1 and label in lab.running_config(finished)
+    assert all(count == 0 for name, count in touched.items() if name != finished), touched
+    assert record["status"] == "cancelled"
+    return record
+
+
+def test_ctrl_c_stops_starting_devices_and_the_running_one_finishes(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"ctrl-c {time.monotonic_ns()}"
+    for name in ("r1", "r2", "r3"):
+        lab.set_faults(name, DeviceFaults(latency=0.4))
+    # Its own session, as a terminal's foreground job: Ctrl-C is SIGINT to the whole group.
+    process = subprocess.Popen(fleet_run(store_url, inventory, label), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env("alice@noc"), start_new_session=True)
+    try:
+        out, err = stop_midway(lab, label, process,
+                               lambda: os.killpg(process.pid, signal.SIGINT))
+    finally:
+        process.kill()
+        for name in ("r1", "r2", "r3"):
+            lab.set_faults(name, DeviceFaults())
+    assert process.returncode == 1, err
+    assert "Ctrl-C: no new device starts; running ones finish" in err
+    assert "Traceback" not in err
+    assert_one_device_finished_and_none_started(lab, store_url, out, label)
+    assert "2 devices not started: Ctrl-C" in out
+
+
+def test_nocdeck_cancel_from_another_process_stops_starting_devices(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"cancel {time.monotonic_ns()}"
+    for name in ("r1", "r2", "r3"):
+        lab.set_faults(name, DeviceFaults(latency=0.4))
+    process = start(fleet_run(store_url, inventory, label), "alice@noc")
+    try:
+        execution_id = latest_run(store_url)
+        cancelled: list[subprocess.CompletedProcess[str]] = []
+        out, err = stop_midway(lab, label, process, lambda: cancelled.append(call(
+            nocdeck(store_url, inventory, "cancel", execution_id), "bob@noc")))
+    finally:
+        process.kill()
+        for name in ("r1", "r2", "r3"):
+            lab.set_faults(name, DeviceFaults())
+    assert cancelled[0].returncode == 0, cancelled[0].stderr
+    assert process.returncode == 1, err
+    assert_one_device_finished_and_none_started(lab, store_url, out, label)
+    assert "2 devices not started: cancelled by bob@noc" in out
+    again = call(nocdeck(store_url, inventory, "cancel", execution_id), "bob@noc")
+    assert again.returncode == 2
+    assert again.stderr.startswith(f"error: execution {execution_id} is cancelled: nothing to "
+                                   "cancel")
