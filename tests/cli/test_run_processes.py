@@ -337,3 +337,61 @@ def test_nocdeck_cancel_from_another_process_stops_starting_devices(
     assert again.returncode == 2
     assert again.stderr.startswith(f"error: execution {execution_id} is cancelled: nothing to "
                                    "cancel")
+
+
+def fleet_with(store_url: str, inventory: Path, label: str, *options: str) -> list[str]:
+    return [*fleet_run(store_url, inventory, label), *options]
+
+
+def test_the_failure_budget_is_exceeded_not_equalled_then_no_device_starts(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"budget {time.monotonic_ns()}"
+    for name in ("r1", "r2"):
+        lab.set_faults(name, DeviceFaults(reject_pattern="description"))
+    try:
+        done = call(fleet_with(store_url, inventory, label, "--max-fail", "1"), "alice@noc")
+    finally:
+        for name in ("r1", "r2"):
+            lab.set_faults(name, DeviceFaults())
+    assert done.returncode == 1, done.stderr
+    execution_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    devices = show(store_url, execution_id)["devices"]
+    assert isinstance(devices, dict)
+    # r1 failing equals the budget of 1: r2 still starts; r2 failing exceeds it: r3 does not.
+    assert devices["r1"][0] == "failed" and "rejected" in devices["r1"][2]
+    assert devices["r2"][0] == "failed"
+    assert devices["r3"][0] == "cancelled"
+    assert "failure budget exceeded: 2 of 3 devices failed (--max-fail 1)" in devices["r3"][2]
+    assert labelled(lab, label)["r3"] == 0
+    assert "no new device starts" in done.stderr
+
+
+def test_a_failed_canary_stops_the_other_devices(lab: LabThread, inventory: Path,
+                                                 store_url: str) -> None:
+    label = f"canary {time.monotonic_ns()}"
+    lab.set_faults("r1", DeviceFaults(reject_pattern="description"))
+    try:
+        # A budget of one failure, so that it is the canary's rule that stops the run.
+        done = call(fleet_with(store_url, inventory, label, "--canary", "1", "--max-fail", "1"),
+                    "alice@noc")
+    finally:
+        lab.set_faults("r1", DeviceFaults())
+    assert done.returncode == 1, done.stderr
+    execution_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    devices = show(store_url, execution_id)["devices"]
+    assert isinstance(devices, dict)
+    assert devices["r1"][0] == "failed"
+    assert devices["r2"][0] == devices["r3"][0] == "cancelled"
+    assert "the canary failed on 1 of 1 devices" in devices["r2"][2]
+    touched = labelled(lab, label)  # r1 was sent the line it refused; the others nothing
+    assert touched["r2"] == touched["r3"] == 0
+    assert label not in lab.running_config("r1")
+
+
+def test_a_canary_that_passes_lets_the_others_go_on(lab: LabThread, inventory: Path,
+                                                    store_url: str) -> None:
+    label = f"canary ok {time.monotonic_ns()}"
+    done = call(fleet_with(store_url, inventory, label, "--canary", "1"), "alice@noc")
+    assert done.returncode == 0, done.stderr
+    assert all(count >= 1 for count in labelled(lab, label).values())
+    assert "canary" in done.stderr
