@@ -395,3 +395,55 @@ def test_a_canary_that_passes_lets_the_others_go_on(lab: LabThread, inventory: P
     assert done.returncode == 0, done.stderr
     assert all(count >= 1 for count in labelled(lab, label).values())
     assert "canary" in done.stderr
+
+
+# -- every step kind on a device, as the record shows it ----------------------------------
+def step_kinds(store_url: str, inventory: Path, label: str, wait_for: str, go_on: bool
+               ) -> tuple[subprocess.CompletedProcess[str], dict[str, tuple[str, str]]]:
+    """Run the step-kinds workflow on r1; its steps as (status, error) by name."""
+    import json
+
+    done = call([sys.executable, "-m", "nocdeck", "--catalog", str(FLEET), "--store",
+                 store_url, "--inventory", str(inventory), "run", "step-kinds", "--yes",
+                 "-i", "device=r1", "-i", f"label={label}", "-i", f"wait_for={wait_for}",
+                 "-i", f"go_on={'true' if go_on else 'false'}"], "alice@noc")
+    execution_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    shown = call(nocdeck(store_url, inventory, "show", execution_id, "--json"), "alice@noc")
+    record = json.loads(shown.stdout)
+    return done, {s["name"]: (s["status"], s["error"] or "") for s in record["steps"]}
+
+
+def test_waits_a_failing_check_that_continues_a_condition_and_a_notification(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"steps {time.monotonic_ns()}"
+    done, steps = step_kinds(store_url, inventory, label, wait_for=label, go_on=True)
+    assert done.returncode == 0, done.stderr
+    assert "r1: completed, changed" in done.stdout
+    assert steps["Describe the interface"][0] == "completed"
+    assert steps["Settle"][0] == "completed"  # a fixed wait
+    assert steps["Wait for the text"][0] == "completed"  # until the pushed text shows
+    status, error = steps["A check that fails"]  # on_failure: continue
+    assert status == "failed" and "'no such line anywhere' in output" in error
+    assert "steps.yaml:" in error  # names where in the catalog
+    assert steps["Go on?"][0] == "completed"
+    assert steps["Tell the NOC"][0] == "completed"
+    assert f"notification: {label} is on r1" in done.stderr
+
+
+def test_a_false_condition_skips_the_rest_and_a_wait_that_never_passes_fails_the_device(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"steps {time.monotonic_ns()}"
+    done, steps = step_kinds(store_url, inventory, label, wait_for=label, go_on=False)
+    assert done.returncode == 0, done.stderr
+    assert steps["Go on?"][0] == "completed"
+    assert steps["Tell the NOC"][0] == "skipped"
+
+    started = time.monotonic()
+    done, steps = step_kinds(store_url, inventory, f"{label} again", wait_for="never shown",
+                             go_on=True)
+    assert done.returncode == 1
+    status, error = steps["Wait for the text"]
+    assert status == "failed" and "still not true after 2 s" in error
+    assert time.monotonic() - started < 30
+    assert [steps[name][0] for name in ("A check that fails", "Go on?", "Tell the NOC")] \
+        == ["cancelled"] * 3  # on_failure: stop (the default)
