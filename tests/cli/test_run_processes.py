@@ -447,3 +447,47 @@ def test_a_false_condition_skips_the_rest_and_a_wait_that_never_passes_fails_the
     assert time.monotonic() - started < 30
     assert [steps[name][0] for name in ("A check that fails", "Go on?", "Tell the NOC")] \
         == ["cancelled"] * 3  # on_failure: stop (the default)
+
+
+# -- the save policy, and an approved plan that no longer matches the catalog ------------------
+def test_save_follows_the_workflow_policy(lab: LabThread, inventory: Path,
+                                          store_url: str) -> None:
+    unsaved = f"unsaved {time.monotonic_ns()}"
+    done = call([sys.executable, "-m", "nocdeck", "--catalog", str(FLEET), "--store",
+                 store_url, "--inventory", str(inventory), "run", "fleet-description", "-i",
+                 f"label={unsaved}", "--device", "r1", "--yes"], "alice@noc")
+    assert done.returncode == 0, done.stderr
+    assert unsaved in lab.running_config("r1")  # save_config: false
+    assert unsaved not in lab.device("r1").startup.render()
+
+    saved = f"saved {time.monotonic_ns()}"
+    done = call(nocdeck(store_url, inventory, "run", "interface-description", "-i", "device=r1",
+                        "-i", "interface=Gi1/0/5", "-i", f"description={saved}", "--yes"),
+                "alice@noc")
+    assert done.returncode == 0, done.stderr
+    assert saved in lab.device("r1").startup.render()  # save_config: true
+
+
+def test_a_run_whose_catalog_changed_after_its_plan_is_refused_at_approval(
+        lab: LabThread, inventory: Path, store_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(FLEET, catalog)
+    label = f"approved {time.monotonic_ns()}"
+    base = [sys.executable, "-m", "nocdeck", "--catalog", str(catalog), "--store", store_url,
+            "--inventory", str(inventory)]
+    waiting = call([*base, "run", "fleet-description-approved", "-i", f"label={label}",
+                    "--device", "r1", "--yes", "--no-wait"], "alice@noc")
+    assert waiting.returncode == 0, waiting.stderr
+    execution_id = waiting.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    template = catalog / "templates" / "cisco_ios" / "fleet-description.j2"
+    template.write_text(template.read_text().replace("description", "description changed"))
+    approved = call([*base, "approve", execution_id, "--comment", "looks right"], "bob@noc")
+    assert approved.returncode == 2, approved.stdout + approved.stderr
+    assert "the approved plan is what runs" in approved.stderr
+    assert "Traceback" not in approved.stderr
+    assert label not in lab.running_config("r1")
+    assert not any(label in line for line in config_lines(lab, "r1"))
+    record = show(store_url, execution_id)  # not approved: it waits to be rejected or re-planned
+    assert record["status"] == "awaiting_approval" and record["approved_by"] is None
