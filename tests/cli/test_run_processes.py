@@ -17,7 +17,7 @@ from nocdeck.inventory import dump_inventory
 from nocdeck.lab import DeviceFaults, LabSpec
 from nocdeck.lab.thread import LabThread
 from tests.fixtures.processes import children, gone
-from tests.fixtures.store import run_sync
+from tests.fixtures.store import PgDatabases, pg_admin, pg_url, run_sync
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -491,3 +491,56 @@ def test_a_run_whose_catalog_changed_after_its_plan_is_refused_at_approval(
     assert not any(label in line for line in config_lines(lab, "r1"))
     record = show(store_url, execution_id)  # not approved: it waits to be rejected or re-planned
     assert record["status"] == "awaiting_approval" and record["approved_by"] is None
+
+
+def test_a_store_that_goes_away_mid_run_stops_it_and_the_record_shows_every_change(
+        lab: LabThread, inventory: Path, pg_databases: PgDatabases) -> None:
+    """The shared PostgreSQL store stops taking connections while one device is changed:
+    one line naming the store, exit 2, no other device started, every change on a device
+    in the record; when the store is back, the run is recovered and retried."""
+    import json
+
+    database = pg_databases.create()
+    store_url = pg_url(database)
+    assert call([sys.executable, "-m", "nocdeck", "--store", store_url, "db", "upgrade"],
+                "alice@noc").returncode == 0
+    label = f"store away {time.monotonic_ns()}"
+    for name in ("r1", "r2", "r3"):
+        lab.set_faults(name, DeviceFaults(latency=0.4))
+    process = start(fleet_run(store_url, inventory, label), "alice@noc")
+
+    def cut() -> None:
+        run_sync(lambda: pg_admin(
+            f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"))
+
+    try:
+        _, err = stop_midway(lab, label, process, cut)
+    finally:
+        process.kill()
+        for name in ("r1", "r2", "r3"):
+            lab.set_faults(name, DeviceFaults())
+        run_sync(lambda: pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+    assert process.returncode == 2, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"error: store at {store_url}: "), last
+    assert "Traceback" not in err and "could not read the config back" not in err
+    execution_id = latest_run(store_url)
+    shown = call(nocdeck(store_url, inventory, "show", execution_id, "--json"), "alice@noc")
+    devices = {d["name"]: d for d in json.loads(shown.stdout)["devices"]}
+    changed = [name for name in devices if label in lab.running_config(name)]
+    assert changed, "the store went away before any device was changed"
+    for name in changed:  # what a device took, the record shows: its intent at least
+        assert "intent: push" in devices[name]["dialogue"], devices[name]
+    for name, device in devices.items():
+        if device["status"] == "pending":
+            assert not any(label in line for line in config_lines(lab, name))
+    time.sleep(3.5)  # the dead run's lease (--lease 3) runs out
+    retried = call([sys.executable, "-m", "nocdeck", "--catalog", str(FLEET),
+                    *nocdeck(store_url, inventory, "retry", execution_id, "--yes")[3:]],
+                   "alice@noc")
+    assert retried.returncode == 0, retried.stderr
+    assert all(label in lab.running_config(name) for name in ("r1", "r2", "r3"))
+    for name in ("r1", "r2", "r3"):  # nothing pushed twice
+        assert sum(label in line for line in config_lines(lab, name)) == 1, name

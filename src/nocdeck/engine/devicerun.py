@@ -39,7 +39,7 @@ from nocdeck.engine.runmodel import DeviceResult, RunOptions
 from nocdeck.engine.session import DeviceSession
 from nocdeck.engine.stepkinds import run_check, wait_step
 from nocdeck.engine.targets import inputs_for_device
-from nocdeck.errors import BadInput, ChangeRejected, NocdeckError, WorkFailed
+from nocdeck.errors import BadInput, ChangeRejected, NocdeckError, StoreError, WorkFailed
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
@@ -465,6 +465,8 @@ class DeviceRun:
         one transaction: nothing happens on the device between."""
         try:
             after = await self.session.call(lambda p: p.get_running_config())
+        except StoreError:
+            raise  # the record cannot be written (not a read-back problem): the run stops
         except NocdeckError as exc:
             self.session.note(f"could not read the config back: {exc}")
             return {}
