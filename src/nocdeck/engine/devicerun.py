@@ -465,8 +465,9 @@ class DeviceRun:
         one transaction: nothing happens on the device between."""
         try:
             after = await self.session.call(lambda p: p.get_running_config())
-        except StoreError:
-            raise  # the record cannot be written (not a read-back problem): the run stops
+        except StoreError as exc:  # the device's record, not the device: nothing was read
+            self.session.note(f"not read back: its record could not be written first: {exc}")
+            return {}
         except NocdeckError as exc:
             self.session.note(f"could not read the config back: {exc}")
             return {}
