@@ -275,18 +275,23 @@ def stop_midway(lab: LabThread, label: str, process: subprocess.Popen[str],
     return process.communicate(timeout=60)
 
 
-def assert_one_device_finished_and_none_started(lab: LabThread, store_url: str, out: str,
-                                                label: str) -> dict[str, object]:
+def assert_started_ones_finished_and_no_other_started(
+        lab: LabThread, store_url: str, out: str, label: str, *, finished: int | None
+) -> dict[str, object]:
+    """Devices started before the stop completed; the others are `cancelled` and took
+    nothing. `finished`: how many completed, when the stop's timing makes it exact."""
     execution_id = out.strip().splitlines()[-1].split()[1].rstrip(":")
     record = show(store_url, execution_id)
     devices = record["devices"]  # name -> (status, outcome, error)
     assert isinstance(devices, dict)
-    statuses = sorted(status for status, _, _ in devices.values())
-    assert statuses == ["cancelled", "cancelled", "completed"], devices
-    finished = next(name for name, (status, _, _) in devices.items() if status == "completed")
+    done = [name for name, (status, _, _) in devices.items() if status == "completed"]
+    stopped = [name for name, (status, _, _) in devices.items() if status == "cancelled"]
+    assert done and stopped and len(done) + len(stopped) == 3, devices
+    if finished is not None:
+        assert len(done) == finished, devices
     touched = labelled(lab, label)
-    assert touched[finished] >= 1 and label in lab.running_config(finished)
-    assert all(count == 0 for name, count in touched.items() if name != finished), touched
+    assert all(touched[name] >= 1 and label in lab.running_config(name) for name in done)
+    assert all(touched[name] == 0 for name in stopped), touched
     assert record["status"] == "cancelled"
     return record
 
@@ -310,7 +315,8 @@ def test_ctrl_c_stops_starting_devices_and_the_running_one_finishes(
     assert process.returncode == 1, err
     assert "Ctrl-C: no new device starts; running ones finish" in err
     assert "Traceback" not in err
-    assert_one_device_finished_and_none_started(lab, store_url, out, label)
+    # SIGINT is heard at once: the one device being changed finishes, no other starts.
+    assert_started_ones_finished_and_no_other_started(lab, store_url, out, label, finished=1)
     assert "2 devices not started: Ctrl-C" in out
 
 
@@ -318,7 +324,7 @@ def test_nocdeck_cancel_from_another_process_stops_starting_devices(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"cancel {time.monotonic_ns()}"
     for name in ("r1", "r2", "r3"):
-        lab.set_faults(name, DeviceFaults(latency=0.4))
+        lab.set_faults(name, DeviceFaults(latency=0.6))
     process = start(fleet_run(store_url, inventory, label), "alice@noc")
     try:
         execution_id = latest_run(store_url)
@@ -331,8 +337,11 @@ def test_nocdeck_cancel_from_another_process_stops_starting_devices(
             lab.set_faults(name, DeviceFaults())
     assert cancelled[0].returncode == 0, cancelled[0].stderr
     assert process.returncode == 1, err
-    assert_one_device_finished_and_none_started(lab, store_url, out, label)
-    assert "2 devices not started: cancelled by bob@noc" in out
+    # The run hears a cancel at its next heartbeat (a third of --lease 3): a device may have
+    # started meanwhile; it finishes, and the devices after it do not start.
+    assert_started_ones_finished_and_no_other_started(lab, store_url, out, label,
+                                                      finished=None)
+    assert "devices not started: cancelled by bob@noc" in out
     again = call(nocdeck(store_url, inventory, "cancel", execution_id), "bob@noc")
     assert again.returncode == 2
     assert again.stderr.startswith(f"error: execution {execution_id} is cancelled: nothing to "
