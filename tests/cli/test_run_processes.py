@@ -3,12 +3,13 @@ across processes, two runs on one device never interleave, kill -9 mid-push is r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,28 @@ def inventory(lab: LabThread, tmp_path: Path) -> Path:
     return path
 
 
-def nocdeck(store_url: str, inventory: Path, *args: str, user: str = "alice@noc"
-            ) -> list[str]:
-    return [sys.executable, "-m", "nocdeck", "--store", store_url, "--inventory",
+def nocdeck(store_url: str, inventory: Path, *args: str, user: str = "alice@noc",
+            options: Sequence[str] = ()) -> list[str]:
+    """The command line; `options`: global ones besides the store and inventory."""
+    return [sys.executable, "-m", "nocdeck", *options, "--store", store_url, "--inventory",
             str(inventory), *args]
+
+
+def run_id(stdout: str) -> str:
+    """The execution ID from a run's last line (`run ex-…: status`)."""
+    return stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+
+
+@contextlib.contextmanager
+def slowed(lab: LabThread, latency: float) -> Iterator[None]:
+    """Every device answers each line `latency` seconds late while the block runs."""
+    for name in ("r1", "r2", "r3"):
+        lab.set_faults(name, DeviceFaults(latency=latency))
+    try:
+        yield
+    finally:
+        for name in ("r1", "r2", "r3"):
+            lab.set_faults(name, DeviceFaults())
 
 
 def env(user: str) -> dict[str, str]:
@@ -223,10 +242,9 @@ def test_a_settings_file_that_turns_the_provider_host_off_leaves_no_host_running
     ends that host at once, and the run works in its own process."""
     config = tmp_path / "nocdeck.toml"
     config.write_text('provider_host = "off"\n', encoding="utf-8")
-    command = [sys.executable, "-m", "nocdeck", "--config", str(config),
-               *nocdeck(store_url, inventory, "run", "interface-description", "-i",
-                        "device=r1", "-i", "interface=Gi1/0/3", "-i",
-                        "description=no provider host", "--yes")[3:]]
+    command = nocdeck(store_url, inventory, "run", "interface-description", "-i", "device=r1",
+                      "-i", "interface=Gi1/0/3", "-i", "description=no provider host", "--yes",
+                      options=("--config", str(config)))
     lab.set_faults("r1", DeviceFaults(latency=0.5))  # long enough to look while it runs
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
@@ -249,13 +267,14 @@ def test_a_settings_file_that_turns_the_provider_host_off_leaves_no_host_running
 # -- stopping a fan-out: Ctrl-C in the run's terminal, `nocdeck cancel` from another ----------
 FLEET = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
 """A workflow with no `device` input (fleet-description): `--device 'r*'` picks its targets."""
+FLEET_OPTIONS = ("--catalog", str(FLEET))
 
 
 def fleet_run(store_url: str, inventory: Path, label: str) -> list[str]:
     """One device at a time, so that a stop lands while one device is being changed."""
-    return [sys.executable, "-m", "nocdeck", "--catalog", str(FLEET), "--store", store_url,
-            "--inventory", str(inventory), "run", "fleet-description", "-i", f"label={label}",
-            "--device", "r*", "--yes", "--concurrency", "1", "--lease", "3"]
+    return nocdeck(store_url, inventory, "run", "fleet-description", "-i", f"label={label}",
+                   "--device", "r*", "--yes", "--concurrency", "1", "--lease", "3",
+                   options=FLEET_OPTIONS)
 
 
 def labelled(lab: LabThread, label: str) -> dict[str, int]:
@@ -280,7 +299,7 @@ def assert_started_ones_finished_and_no_other_started(
 ) -> dict[str, object]:
     """Devices started before the stop completed; the others are `cancelled` and took
     nothing. `finished`: how many completed, when the stop's timing makes it exact."""
-    execution_id = out.strip().splitlines()[-1].split()[1].rstrip(":")
+    execution_id = run_id(out)
     record = show(store_url, execution_id)
     devices = record["devices"]  # name -> (status, outcome, error)
     assert isinstance(devices, dict)
@@ -299,19 +318,17 @@ def assert_started_ones_finished_and_no_other_started(
 def test_ctrl_c_stops_starting_devices_and_the_running_one_finishes(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"ctrl-c {time.monotonic_ns()}"
-    for name in ("r1", "r2", "r3"):
-        lab.set_faults(name, DeviceFaults(latency=0.4))
     # Its own session, as a terminal's foreground job: Ctrl-C is SIGINT to the whole group.
-    process = subprocess.Popen(fleet_run(store_url, inventory, label), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=env("alice@noc"), start_new_session=True)
-    try:
-        out, err = stop_midway(lab, label, process,
-                               lambda: os.killpg(process.pid, signal.SIGINT))
-    finally:
-        process.kill()
-        for name in ("r1", "r2", "r3"):
-            lab.set_faults(name, DeviceFaults())
+    with slowed(lab, 0.4):
+        process = subprocess.Popen(fleet_run(store_url, inventory, label),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=env("alice@noc"),
+                                   start_new_session=True)
+        try:
+            out, err = stop_midway(lab, label, process,
+                                   lambda: os.killpg(process.pid, signal.SIGINT))
+        finally:
+            process.kill()
     assert process.returncode == 1, err
     assert "Ctrl-C: no new device starts; running ones finish" in err
     assert "Traceback" not in err
@@ -323,18 +340,15 @@ def test_ctrl_c_stops_starting_devices_and_the_running_one_finishes(
 def test_nocdeck_cancel_from_another_process_stops_starting_devices(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"cancel {time.monotonic_ns()}"
-    for name in ("r1", "r2", "r3"):
-        lab.set_faults(name, DeviceFaults(latency=0.6))
-    process = start(fleet_run(store_url, inventory, label), "alice@noc")
-    try:
-        execution_id = latest_run(store_url)
-        cancelled: list[subprocess.CompletedProcess[str]] = []
-        out, err = stop_midway(lab, label, process, lambda: cancelled.append(call(
-            nocdeck(store_url, inventory, "cancel", execution_id), "bob@noc")))
-    finally:
-        process.kill()
-        for name in ("r1", "r2", "r3"):
-            lab.set_faults(name, DeviceFaults())
+    cancelled: list[subprocess.CompletedProcess[str]] = []
+    with slowed(lab, 0.6):
+        process = start(fleet_run(store_url, inventory, label), "alice@noc")
+        try:
+            execution_id = latest_run(store_url)
+            out, err = stop_midway(lab, label, process, lambda: cancelled.append(call(
+                nocdeck(store_url, inventory, "cancel", execution_id), "bob@noc")))
+        finally:
+            process.kill()
     assert cancelled[0].returncode == 0, cancelled[0].stderr
     assert process.returncode == 1, err
     # The run hears a cancel at its next heartbeat (a third of --lease 3): a device may have
@@ -363,7 +377,7 @@ def test_the_failure_budget_is_exceeded_not_equalled_then_no_device_starts(
         for name in ("r1", "r2"):
             lab.set_faults(name, DeviceFaults())
     assert done.returncode == 1, done.stderr
-    execution_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    execution_id = run_id(done.stdout)
     devices = show(store_url, execution_id)["devices"]
     assert isinstance(devices, dict)
     # r1 failing equals the budget of 1: r2 still starts; r2 failing exceeds it: r3 does not.
@@ -386,7 +400,7 @@ def test_a_failed_canary_stops_the_other_devices(lab: LabThread, inventory: Path
     finally:
         lab.set_faults("r1", DeviceFaults())
     assert done.returncode == 1, done.stderr
-    execution_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    execution_id = run_id(done.stdout)
     devices = show(store_url, execution_id)["devices"]
     assert isinstance(devices, dict)
     assert devices["r1"][0] == "failed"
@@ -412,11 +426,11 @@ def step_kinds(store_url: str, inventory: Path, label: str, wait_for: str, go_on
     """Run the step-kinds workflow on r1; its steps as (status, error) by name."""
     import json
 
-    done = call([sys.executable, "-m", "nocdeck", "--catalog", str(FLEET), "--store",
-                 store_url, "--inventory", str(inventory), "run", "step-kinds", "--yes",
-                 "-i", "device=r1", "-i", f"label={label}", "-i", f"wait_for={wait_for}",
-                 "-i", f"go_on={'true' if go_on else 'false'}"], "alice@noc")
-    execution_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    done = call(nocdeck(store_url, inventory, "run", "step-kinds", "--yes", "-i", "device=r1",
+                        "-i", f"label={label}", "-i", f"wait_for={wait_for}",
+                        "-i", f"go_on={'true' if go_on else 'false'}", options=FLEET_OPTIONS),
+                "alice@noc")
+    execution_id = run_id(done.stdout)
     shown = call(nocdeck(store_url, inventory, "show", execution_id, "--json"), "alice@noc")
     record = json.loads(shown.stdout)
     return done, {s["name"]: (s["status"], s["error"] or "") for s in record["steps"]}
@@ -462,9 +476,9 @@ def test_a_false_condition_skips_the_rest_and_a_wait_that_never_passes_fails_the
 def test_save_follows_the_workflow_policy(lab: LabThread, inventory: Path,
                                           store_url: str) -> None:
     unsaved = f"unsaved {time.monotonic_ns()}"
-    done = call([sys.executable, "-m", "nocdeck", "--catalog", str(FLEET), "--store",
-                 store_url, "--inventory", str(inventory), "run", "fleet-description", "-i",
-                 f"label={unsaved}", "--device", "r1", "--yes"], "alice@noc")
+    done = call(nocdeck(store_url, inventory, "run", "fleet-description", "-i",
+                        f"label={unsaved}", "--device", "r1", "--yes", options=FLEET_OPTIONS),
+                "alice@noc")
     assert done.returncode == 0, done.stderr
     assert unsaved in lab.running_config("r1")  # save_config: false
     assert unsaved not in lab.device("r1").startup.render()
@@ -484,15 +498,16 @@ def test_a_run_whose_catalog_changed_after_its_plan_is_refused_at_approval(
     catalog = tmp_path / "catalog"
     shutil.copytree(FLEET, catalog)
     label = f"approved {time.monotonic_ns()}"
-    base = [sys.executable, "-m", "nocdeck", "--catalog", str(catalog), "--store", store_url,
-            "--inventory", str(inventory)]
-    waiting = call([*base, "run", "fleet-description-approved", "-i", f"label={label}",
-                    "--device", "r1", "--yes", "--no-wait"], "alice@noc")
+    options = ("--catalog", str(catalog))
+    waiting = call(nocdeck(store_url, inventory, "run", "fleet-description-approved", "-i",
+                           f"label={label}", "--device", "r1", "--yes", "--no-wait",
+                           options=options), "alice@noc")
     assert waiting.returncode == 0, waiting.stderr
-    execution_id = waiting.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    execution_id = run_id(waiting.stdout)
     template = catalog / "templates" / "cisco_ios" / "fleet-description.j2"
     template.write_text(template.read_text().replace("description", "description changed"))
-    approved = call([*base, "approve", execution_id, "--comment", "looks right"], "bob@noc")
+    approved = call(nocdeck(store_url, inventory, "approve", execution_id, "--comment",
+                            "looks right", options=options), "bob@noc")
     assert approved.returncode == 2, approved.stdout + approved.stderr
     assert "the approved plan is what runs" in approved.stderr
     assert "Traceback" not in approved.stderr
@@ -514,9 +529,6 @@ def test_a_store_that_goes_away_mid_run_stops_it_and_the_record_shows_every_chan
     assert call([sys.executable, "-m", "nocdeck", "--store", store_url, "db", "upgrade"],
                 "alice@noc").returncode == 0
     label = f"store away {time.monotonic_ns()}"
-    for name in ("r1", "r2", "r3"):
-        lab.set_faults(name, DeviceFaults(latency=0.4))
-    process = start(fleet_run(store_url, inventory, label), "alice@noc")
 
     def cut() -> None:
         run_sync(lambda: pg_admin(
@@ -524,13 +536,13 @@ def test_a_store_that_goes_away_mid_run_stops_it_and_the_record_shows_every_chan
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"))
 
-    try:
-        _, err = stop_midway(lab, label, process, cut)
-    finally:
-        process.kill()
-        for name in ("r1", "r2", "r3"):
-            lab.set_faults(name, DeviceFaults())
-        run_sync(lambda: pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+    with slowed(lab, 0.4):
+        process = start(fleet_run(store_url, inventory, label), "alice@noc")
+        try:
+            _, err = stop_midway(lab, label, process, cut)
+        finally:
+            process.kill()
+            run_sync(lambda: pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
     assert process.returncode == 2, err
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: store at {store_url}: "), last
@@ -546,9 +558,8 @@ def test_a_store_that_goes_away_mid_run_stops_it_and_the_record_shows_every_chan
         if device["status"] == "pending":
             assert not any(label in line for line in config_lines(lab, name))
     time.sleep(3.5)  # the dead run's lease (--lease 3) runs out
-    retried = call([sys.executable, "-m", "nocdeck", "--catalog", str(FLEET),
-                    *nocdeck(store_url, inventory, "retry", execution_id, "--yes")[3:]],
-                   "alice@noc")
+    retried = call(nocdeck(store_url, inventory, "retry", execution_id, "--yes",
+                           options=FLEET_OPTIONS), "alice@noc")
     assert retried.returncode == 0, retried.stderr
     assert all(label in lab.running_config(name) for name in ("r1", "r2", "r3"))
     for name in ("r1", "r2", "r3"):  # nothing pushed twice

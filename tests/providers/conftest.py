@@ -157,6 +157,17 @@ def _faults(spec: dict[str, Any]) -> DeviceFaults:
     )
 
 
+@contextlib.contextmanager
+def faulty(lab: LabHandle, platform: str, spec: dict[str, Any]) -> Iterator[Device]:
+    """The platform's faulty device (r4-r6) with `spec`'s faults while the block runs."""
+    device = lab.faulty_device(platform)
+    lab.thread.set_faults(device.name, _faults(spec))
+    try:
+        yield device
+    finally:
+        lab.thread.set_faults(device.name, DeviceFaults())
+
+
 def first_interface(device: Device) -> str:
     """A physical interface of the device, from its inventory."""
     for interface in device.interfaces:

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pytest
 from tests.fixtures.processes import gone, running
-from tests.providers.conftest import LabHandle, _faults, description_lines, first_interface
+from tests.providers.conftest import LabHandle, description_lines, faulty, first_interface
 
 from nocdeck.config import Settings
 from nocdeck.credentials import LAB_ENABLE_SECRET, LAB_PASSWORD
 from nocdeck.errors import ChangeRejected, DeviceError
-from nocdeck.lab.faults import DeviceFaults
 from nocdeck.providers import host as host_module
 from nocdeck.providers.base import DialogueLine, ProviderOptions
 from nocdeck.providers.host import RemoteProvider, provider_host, serving_host
@@ -41,29 +40,25 @@ HOSTED = Settings(provider="asyncssh", provider_host="on", connect_timeout=5.0,
 
 async def test_a_host_that_dies_mid_call_fails_the_call_naming_the_device(lab: LabHandle
                                                                           ) -> None:
-    device = lab.faulty_device("cisco_ios")
-    lab.thread.set_faults(device.name, _faults({"latency": 2.0}))
-    try:
-        with provider_host(HOSTED) as host:
-            assert host is not None
-            provider = provider_for(device, HOSTED)
-            assert isinstance(provider, RemoteProvider)
-            reading = asyncio.create_task(provider.connect())
-            await asyncio.sleep(0.8)  # logged in, waiting for the slow device's prompt
-            host.process.send_signal(signal.SIGKILL)
-            with pytest.raises(DeviceError) as caught:
-                await reading
-            assert caught.value.device == device.name
-            assert "provider host process stopped" in str(caught.value)
-            assert serving_host() is None
-            # What comes next runs in this process and works.
-            healthy = lab.device("cisco_ios")
-            local = provider_for(healthy, HOSTED)
-            assert not isinstance(local, RemoteProvider)
-            async with local:
-                assert "hostname" in await local.get_running_config()
-    finally:
-        lab.thread.set_faults(device.name, DeviceFaults())
+    with faulty(lab, "cisco_ios", {"latency": 2.0}) as device, \
+            provider_host(HOSTED) as host:
+        assert host is not None
+        provider = provider_for(device, HOSTED)
+        assert isinstance(provider, RemoteProvider)
+        reading = asyncio.create_task(provider.connect())
+        await asyncio.sleep(0.8)  # logged in, waiting for the slow device's prompt
+        host.process.send_signal(signal.SIGKILL)
+        with pytest.raises(DeviceError) as caught:
+            await reading
+        assert caught.value.device == device.name
+        assert "provider host process stopped" in str(caught.value)
+        assert serving_host() is None
+        # What comes next runs in this process and works.
+        healthy = lab.device("cisco_ios")
+        local = provider_for(healthy, HOSTED)
+        assert not isinstance(local, RemoteProvider)
+        async with local:
+            assert "hostname" in await local.get_running_config()
 
 
 async def test_a_session_opened_in_a_host_that_died_reconnects_in_this_process(
@@ -108,24 +103,20 @@ async def test_a_host_that_cannot_start_leaves_the_work_in_this_process(
 
 
 async def test_a_call_nobody_waits_for_is_cancelled_in_the_host(lab: LabHandle) -> None:
-    slow = lab.faulty_device("juniper_junos")
-    lab.thread.set_faults(slow.name, _faults({"latency": 1.5}))
-    try:
-        with provider_host(HOSTED) as host:
-            assert host is not None
-            provider = provider_for(slow, HOSTED)
-            started = time.monotonic()
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(provider.connect(), 0.5)
-            assert time.monotonic() - started < 1.5
-            # The host dropped the call (no answer arrives for it) and serves the next ones.
-            healthy = provider_for(lab.device("cisco_ios"), HOSTED)
-            async with healthy:
-                assert "hostname" in await healthy.get_running_config()
-            await provider.close()
-            assert host.failed is None
-    finally:
-        lab.thread.set_faults(slow.name, DeviceFaults())
+    with faulty(lab, "juniper_junos", {"latency": 1.5}) as slow, \
+            provider_host(HOSTED) as host:
+        assert host is not None
+        provider = provider_for(slow, HOSTED)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(provider.connect(), 0.5)
+        assert time.monotonic() - started < 1.5
+        # The host dropped the call (no answer arrives for it) and serves the next ones.
+        healthy = provider_for(lab.device("cisco_ios"), HOSTED)
+        async with healthy:
+            assert "hostname" in await healthy.get_running_config()
+        await provider.close()
+        assert host.failed is None
 
 
 async def test_a_secret_learned_after_the_session_opened_is_masked_by_the_host(
@@ -149,19 +140,15 @@ async def test_a_secret_learned_after_the_session_opened_is_masked_by_the_host(
 
 async def test_a_rejected_line_crosses_as_change_rejected_with_what_was_applied(
         lab: LabHandle) -> None:
-    device = lab.faulty_device("arista_eos")
-    lab.thread.set_faults(device.name, _faults({"reject_commands": ["ntp server"]}))
     tag = f"tag{uuid.uuid4().hex[:10]}"
-    lines = [*description_lines("arista_eos", first_interface(device), tag),
-             "ntp server 192.0.2.1"]
-    try:
-        with provider_host(HOSTED):
-            provider = provider_for(device, HOSTED)
-            async with provider:
-                with pytest.raises(ChangeRejected) as caught:
-                    await provider.push_config(lines)
-    finally:
-        lab.thread.set_faults(device.name, DeviceFaults())
+    with faulty(lab, "arista_eos", {"reject_commands": ["ntp server"]}) as device, \
+            provider_host(HOSTED):
+        lines = [*description_lines("arista_eos", first_interface(device), tag),
+                 "ntp server 192.0.2.1"]
+        provider = provider_for(device, HOSTED)
+        async with provider:
+            with pytest.raises(ChangeRejected) as caught:
+                await provider.push_config(lines)
     rejected = caught.value
     assert rejected.device == device.name
     assert rejected.line == "ntp server 192.0.2.1"

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import time
+import subprocess
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -63,28 +63,15 @@ def serving_host() -> ProviderHost | None:
     return host if host.loop in (None, loop) else None
 
 
-def wanted(settings: Settings) -> bool:
-    """Whether `settings.provider_host` asks for a host on this machine."""
-    if settings.provider_host == "auto":
-        return hostprocess.cores() >= 2
-    return settings.provider_host == "on"
-
-
 @contextlib.contextmanager
 def provider_host(settings: Settings) -> Iterator[ProviderHost | None]:
     """Start a host now (it loads its drivers while this process starts up) and serve
     `provider_for` from it until the block ends; None when the settings say no."""
     global _serving
-    if not wanted(settings):
+    asked = hostprocess.wanted(settings.provider_host)
+    if not asked:
         hostprocess.discard()  # prestarted before the settings file was read: not wanted
-    if not wanted(settings) or _serving is not None:
-        yield None
-        return
-    try:
-        host = ProviderHost()
-    except OSError as exc:  # cannot spawn (process or fd limits): sessions stay here
-        logging.getLogger(__name__).warning("no provider host: %s", exc)
-        host = None
+    host = _started() if asked and _serving is None else None
     if host is None:
         yield None
         return
@@ -94,6 +81,16 @@ def provider_host(settings: Settings) -> Iterator[ProviderHost | None]:
     finally:
         _serving = None
         host.stop()
+
+
+def _started() -> ProviderHost | None:
+    """A new host, or None when none can be spawned (process or fd limits): the sessions
+    then stay in this process."""
+    try:
+        return ProviderHost()
+    except OSError as exc:
+        logging.getLogger(__name__).warning("no provider host: %s", exc)
+        return None
 
 
 class ProviderHost:
@@ -240,10 +237,9 @@ class ProviderHost:
                 and self.loop is not None and not self.loop.is_closed():
             self._wire.transport.close()
         self._sock.close()
-        deadline = time.monotonic() + 2.0
-        while self.process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if self.process.poll() is None:
+        try:
+            self.process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
 

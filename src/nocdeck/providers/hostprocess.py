@@ -44,12 +44,17 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def wanted(setting: str) -> bool:
+    """Whether a `provider_host` setting (auto, on, off) asks for a host on this machine."""
+    return setting == "on" or (setting == "auto" and cores() >= 2)
+
+
 def prestart() -> None:
     """Start a host now for a command that will probably use one (`take` hands it over),
-    unless NOCDECK_PROVIDER_HOST is `off` or the machine has a single core."""
+    unless NOCDECK_PROVIDER_HOST says no (the settings file is not read yet: a host it
+    turns off is discarded once it is)."""
     global _spare
-    if _spare is not None or os.environ.get("NOCDECK_PROVIDER_HOST") == "off" \
-            or cores() < 2:
+    if _spare is not None or not wanted(os.environ.get("NOCDECK_PROVIDER_HOST", "auto")):
         return
     try:
         _spare = spawn()
