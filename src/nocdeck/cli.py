@@ -22,6 +22,7 @@ import click
 from nocdeck import __version__
 from nocdeck.commands import LazyGroup
 from nocdeck.errors import ConfigError, NocdeckError
+from nocdeck.heap import freeze_at_exit
 
 if TYPE_CHECKING:
     from nocdeck.config import Settings
@@ -82,6 +83,7 @@ def start_tui(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every known failure into one line and an exit code."""
+    freeze_at_exit()
     try:
         code = cli.main(args=argv, prog_name="nocdeck", standalone_mode=False)
         if isinstance(code, int) and code:

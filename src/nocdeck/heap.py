@@ -12,6 +12,7 @@ What the work allocates afterwards is collected as usual.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,3 +58,12 @@ def loading() -> Iterator[None]:
     gc.freeze()
     young, older, oldest = gc.get_threshold()
     gc.set_threshold(max(YOUNG_THRESHOLD, young), older, oldest)
+
+
+def freeze_at_exit() -> None:
+    """At exit, keep the collector off everything alive. Python's finalization runs full
+    collections over the whole heap before it exits (70-90 ms after a 200-device `nocdeck
+    run`, its records and dialogue still alive), only to free memory the exit frees anyway.
+    The atexit handlers still run (logging flushes, threads are joined) and open files are
+    still flushed and closed; only cyclic garbage is left to the exit."""
+    atexit.register(gc.freeze)
