@@ -173,6 +173,22 @@ def test_sandbox_escapes_are_refused(write, tmp_path: Path, devices, escape: str
     assert caught.value.exit_code == 2
 
 
+@pytest.mark.parametrize("escape", [
+    "{% set x = intended.pop('vlan') %}{{ x }}",
+    "{{ intended.get.__self__ }}",
+])
+def test_sandbox_still_refuses_after_allowing_the_same_object(write, tmp_path: Path, devices,
+                                                              escape: str) -> None:
+    """The sandbox keeps its answer per kind of object and attribute name: a dict's `get`,
+    read fifty times, makes neither its `pop` nor a dunder behind it safe."""
+    path = tmp_path / "catalog" / "t.yaml"
+    with pytest.raises(RenderError) as caught:
+        _render_inline(write, tmp_path, devices["cisco_ios"],
+                       "{% for _ in range(50) %}{{ intended.get('vlan') }}{% endfor %}\n"
+                       + escape)
+    assert str(caught.value).startswith(f"{path}:12: ")
+
+
 def test_undefined_variable_names_the_template_file_and_line(catalog, devices) -> None:
     with pytest.raises(RenderError) as caught:
         catalog.render("set-access-vlan", devices["cisco_ios"], {"interface": "Gi1/0/1"})
