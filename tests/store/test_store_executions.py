@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -207,6 +208,22 @@ async def test_dialogue_appends_and_step_times_follow_status(store: Store) -> No
     (step,) = detail.steps
     assert step.started_at is not None and step.finished_at is not None
     assert step.started_at <= step.finished_at and step.attempts == 2
+
+
+async def test_the_engines_reads_leave_out_only_diffs_and_dialogues(store: Store) -> None:
+    execution_id = await _plan(store)
+    await store.update_devices(execution_id, [
+        DeviceChange("edge-r1", status="completed", changed=True, diff="+ntp server 192.0.2.1\n",
+                     lines_to_push=["ntp server 192.0.2.1"], pushed_lines=["ntp server 192.0.2.1"],
+                     outcome="applied")],
+        append_dialogue={"edge-r1": "edge-r1#show run\n"})
+    full = await store.get_execution(execution_id)
+    lean = await store.get_execution(execution_id, texts=False)
+    edge = next(d for d in full.devices if d.name == "edge-r1")
+    assert (edge.diff, edge.dialogue) == ("+ntp server 192.0.2.1\n", "edge-r1#show run\n")
+    assert [(d.diff, d.dialogue) for d in lean.devices] == [(None, None)] * len(full.devices)
+    assert [replace(d, diff=None, dialogue=None) for d in full.devices] == list(lean.devices)
+    assert (lean.execution, lean.steps) == (full.execution, full.steps)
 
 
 async def test_events_are_numbered_in_order_under_concurrent_writers(store: Store) -> None:

@@ -32,7 +32,7 @@ def _user(name: str) -> str:
 
 
 async def _waiting_run(store: Store, execution_id: str, verb: str) -> ExecutionRecord:
-    record = (await store.get_execution(execution_id)).execution
+    record = (await store.get_execution(execution_id, texts=False)).execution
     if record.kind != "run":
         raise BadInput(f"execution {execution_id} is a {record.kind}, not a run: nothing to "
                        f"{verb}")
@@ -97,7 +97,7 @@ async def reject(store: Store, execution_id: str, *, by: str, reason: str) -> Ex
 async def cancel(store: Store, execution_id: str, *, by: str) -> ExecutionRecord:
     """Cancel a run: at once when nothing executes it yet, else ask its executor to stop
     starting devices (running ones finish or roll back)."""
-    record = (await store.get_execution(execution_id)).execution
+    record = (await store.get_execution(execution_id, texts=False)).execution
     unclaimed = {ExecutionStatus.AWAITING_APPROVAL, ExecutionStatus.PENDING,
                  ExecutionStatus.SCHEDULED}
     if record.status in unclaimed:

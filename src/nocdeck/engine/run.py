@@ -133,7 +133,7 @@ async def submit_run(execution_id: str, *, catalog: Catalog, inventory: Inventor
     """Take a prepared run through the approval gate (waiting, unless `wait` is False) and
     execute it in this process, unless another process claimed it first. `pool`: the plan's
     open connections, used only when no approval wait came between."""
-    detail = await store.get_execution(execution_id)
+    detail = await store.get_execution(execution_id, texts=False)
     record = detail.execution
     workflow = catalog.workflow(record.workflow)
     if not any(d.status == DeviceStatus.PENDING for d in detail.devices):
@@ -169,7 +169,7 @@ async def _await_decision(store: Store, execution_id: str, limit: float | None) 
     deadline = None if limit is None else loop.time() + limit
     try:
         while True:
-            record = (await store.get_execution(execution_id)).execution
+            record = (await store.get_execution(execution_id, texts=False)).execution
             if record.status != ExecutionStatus.AWAITING_APPROVAL:
                 return record.status
             if deadline is not None and loop.time() > deadline:
@@ -199,7 +199,7 @@ async def follow(store: Store, execution_id: str, limit: float = 3600.0) -> RunR
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
     while loop.time() < deadline:
-        record = (await store.get_execution(execution_id)).execution
+        record = (await store.get_execution(execution_id, texts=False)).execution
         if record.status not in (ExecutionStatus.RUNNING, ExecutionStatus.PENDING):
             break
         await asyncio.sleep(POLL_SECONDS)
@@ -214,12 +214,12 @@ async def execute_approved(execution_id: str, *, catalog: Catalog, inventory: In
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace
     while loop.time() < deadline:
-        record = (await store.get_execution(execution_id)).execution
+        record = (await store.get_execution(execution_id, texts=False)).execution
         if record.status != ExecutionStatus.PENDING:
             return await result_of(store, execution_id)
         await asyncio.sleep(POLL_SECONDS / 2)
-    options = RunOptions.from_json(((await store.get_execution(execution_id)).execution.context
-                                    or {}).get("options"))
+    record = (await store.get_execution(execution_id, texts=False)).execution
+    options = RunOptions.from_json((record.context or {}).get("options"))
     if not await claim(store, execution_id, process_owner(settings), options.lease_seconds):
         return await result_of(store, execution_id)
     return await execute(execution_id, catalog=catalog, inventory=inventory, store=store,
@@ -258,7 +258,7 @@ async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, 
     from nocdeck.engine.schedule import change_devices
 
     cancel = cancel or CancelToken()
-    detail = await store.get_execution(execution_id)
+    detail = await store.get_execution(execution_id, texts=False)
     record = detail.execution
     options = RunOptions.from_json((record.context or {}).get("options"))
     try:
@@ -335,7 +335,7 @@ async def _finish(store: Store, execution_id: str, results: list[DeviceResult],
 
 async def result_of(store: Store, execution_id: str) -> RunResult:
     """The run as recorded now."""
-    detail = await store.get_execution(execution_id)
+    detail = await store.get_execution(execution_id, texts=False)
     record = detail.execution
     return RunResult(execution_id, record.workflow, record.status, tuple(
         DeviceResult(d.name, d.status, d.changed, d.pushed_lines, d.error, d.outcome)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 
 from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, defer
 
 from nocdeck.errors import StoreError
 from nocdeck.store.base import StoreBase
@@ -57,9 +57,16 @@ def execution_record(row: Execution, devices: Iterable[DeviceSummary] = ()) -> E
     return ExecutionRecord(**values, devices=tuple(devices))
 
 
-def device_record(row: ExecutionDevice) -> DeviceRecord:
+_DEVICE_TEXTS = ("diff", "dialogue")
+"""A device's two large texts: its diff and the whole dialogue with it (two running configs
+on a plain change, ~10 KB)."""
+
+
+def device_record(row: ExecutionDevice, *, texts: bool = True) -> DeviceRecord:
     values = {f.name: getattr(row, f.name) for f in fields(DeviceRecord)
-              if f.name not in {"name", "lines_to_push", "pushed_lines"}}
+              if f.name not in {"name", "lines_to_push", "pushed_lines", *_DEVICE_TEXTS}}
+    for name in _DEVICE_TEXTS:
+        values[name] = getattr(row, name) if texts else None
     return DeviceRecord(**values, name=row.device, lines_to_push=tuple(row.lines_to_push or ()),
                         pushed_lines=tuple(row.pushed_lines or ()))
 
@@ -133,19 +140,26 @@ class HistoryMixin(StoreBase):
             raise StoreError(f"execution id {text!r} is ambiguous: {', '.join(matches)}, …")
         raise StoreError(f"no execution {text!r} in store at {self.url}")
 
-    async def get_execution(self, execution_id: str) -> ExecutionDetail:
-        """An execution with all its devices and steps; StoreError when there is none."""
+    async def get_execution(self, execution_id: str, *, texts: bool = True) -> ExecutionDetail:
+        """An execution with all its devices and steps; StoreError when there is none.
+
+        `texts=False`: without each device's diff and dialogue (None in its record), for the
+        engine's own reads of a run's state: they are most of a 200-device run's record
+        (2 MB), and reading them took most of the 35 ms of each such read.
+        """
+        query = select(ExecutionDevice).where(ExecutionDevice.execution_id == execution_id) \
+            .order_by(ExecutionDevice.position, ExecutionDevice.device)
+        if not texts:
+            query = query.options(defer(ExecutionDevice.diff), defer(ExecutionDevice.dialogue))
         async with self._reading() as session:
             row = await session.get(Execution, execution_id)
             if row is None:
                 raise StoreError(f"no execution {execution_id!r} in store at {self.url}")
-            devices = list(await session.scalars(
-                select(ExecutionDevice).where(ExecutionDevice.execution_id == execution_id)
-                .order_by(ExecutionDevice.position, ExecutionDevice.device)))
+            devices = list(await session.scalars(query))
             steps = list(await session.scalars(
                 select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
                 .order_by(ExecutionStep.order, ExecutionStep.device, ExecutionStep.id)))
         summaries = [DeviceSummary(d.device, d.status, d.changed) for d in devices]
         return ExecutionDetail(execution=execution_record(row, summaries),
-                               devices=tuple(device_record(d) for d in devices),
+                               devices=tuple(device_record(d, texts=texts) for d in devices),
                                steps=tuple(step_record(s) for s in steps))
