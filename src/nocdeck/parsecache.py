@@ -67,7 +67,9 @@ def recall(key: str | None) -> Any:
         with entry.open("rb") as file:
             if os.fstat(file.fileno()).st_uid != os.getuid():
                 return _MISSING
-            data = marshal.load(file)
+            # The whole file, then `loads`: `marshal.load` on a file reads it object by
+            # object, one read call each (57 ms for a 200-device inventory, against 7 ms).
+            data = marshal.loads(file.read())
         os.utime(entry)
     except (OSError, EOFError, ValueError, TypeError):
         return _MISSING
