@@ -33,6 +33,7 @@ from nocdeck.redaction import GLOBAL_REDACTOR, MASK_CHAR
 from nocdeck.store import (
     DeviceChange,
     DeviceStatus,
+    ExecutionDetail,
     ExecutionStateConflict,
     ExecutionStatus,
     NewStep,
@@ -94,8 +95,8 @@ async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inven
         kind="run", workflow=workflow.slug, workflow_version=workflow.version,
         catalog_revision=catalog.revision, requested_by=request.requested_by or settings.user,
         inputs=inputs, secret_inputs=workflow.secret_inputs, status=ExecutionStatus.PENDING,
-        devices=[d.name for d in result.devices], ticket=request.ticket, reason=request.reason)
-    await store.set_status(record.id, ExecutionStatus.PENDING, context=context)
+        devices=[d.name for d in result.devices], ticket=request.ticket, reason=request.reason,
+        context=context)
     await store.update_devices(record.id, [
         DeviceChange(d.name, status=DeviceStatus.PENDING if d.changed else DeviceStatus.NO_CHANGE,
                      changed=False, diff=d.diff, lines_to_push=d.lines_to_push)
@@ -158,9 +159,11 @@ async def submit_run(execution_id: str, *, catalog: Catalog, inventory: Inventor
     if not await claim(store, execution_id, owner, RunOptions.from_json(
             (record.context or {}).get("options")).lease_seconds):
         return await follow(store, execution_id)
+    # Without an approval wait, nothing but the claim changed the run since it was read.
     return await execute(execution_id, catalog=catalog, inventory=inventory, store=store,
                          settings=settings, sink=sink, cancel=cancel,
-                         confirm_canary=confirm_canary, pool=pool)
+                         confirm_canary=confirm_canary, pool=pool,
+                         read=None if needs_approval(workflow) else detail)
 
 
 async def _await_decision(store: Store, execution_id: str, limit: float | None) -> str:
@@ -251,14 +254,17 @@ async def execute(execution_id: str, *, catalog: Catalog, inventory: Inventory, 
                   settings: Settings, sink: ev.EventSink = ev.discard,
                   cancel: CancelToken | None = None,
                   confirm_canary: Confirm | None = None,
-                  pool: ProviderPool | None = None) -> RunResult:
+                  pool: ProviderPool | None = None,
+                  read: ExecutionDetail | None = None) -> RunResult:
     """Execute a claimed run on its devices; the run must be `running` and ours. `pool`:
-    the plan's open connections, taken over device by device (see engine.pool)."""
+    the plan's open connections, taken over device by device (see engine.pool). `read`:
+    the run as read just before this process claimed it, when nothing else could change
+    it since (its devices and steps are as planned): not read again."""
     from nocdeck.engine.heartbeat import heartbeat
     from nocdeck.engine.schedule import change_devices
 
     cancel = cancel or CancelToken()
-    detail = await store.get_execution(execution_id, texts=False)
+    detail = read or await store.get_execution(execution_id, texts=False)
     record = detail.execution
     options = RunOptions.from_json((record.context or {}).get("options"))
     try:

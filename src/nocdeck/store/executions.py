@@ -82,6 +82,7 @@ class ExecutionsMixin(EventsMixin, ProgressMixin, StoreBase):
         owner: str | None = None,
         lease_seconds: float | None = None,
         scheduled_for: dt.datetime | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> ExecutionRecord:
         """Record a new plan or run with its target devices (each `pending`)."""
         check_value(kind, ExecutionKind, "execution kind")
@@ -92,6 +93,7 @@ class ExecutionsMixin(EventsMixin, ProgressMixin, StoreBase):
                 id=new_id("ex", now), kind=kind, workflow=workflow,
                 workflow_version=workflow_version, catalog_revision=catalog_revision,
                 request_form=request_form, inputs=stored_inputs(inputs, secret_inputs),
+                context=dict(context) if context is not None else None,
                 status=status, requested_by=requested_by, ticket=ticket, reason=reason,
                 owner=owner, created_at=now, scheduled_for=scheduled_for,
                 lease_expires_at=(now + dt.timedelta(seconds=lease_seconds)
