@@ -210,6 +210,15 @@ async def test_dialogue_appends_and_step_times_follow_status(store: Store) -> No
     assert step.started_at <= step.finished_at and step.attempts == 2
 
 
+async def test_a_run_is_recorded_with_its_context_in_one_write(store: Store) -> None:
+    context = {"plan_id": "ex-plan", "options": {"concurrency": 50, "canary": 0}}
+    record = await store.create_execution(kind="run", workflow="interface-description",
+                                          requested_by="alice@jump1", inputs={},
+                                          devices=("edge-r1",), context=context)
+    assert record.context == context
+    assert (await store.get_execution(record.id)).execution.context == context
+
+
 async def test_the_engines_reads_leave_out_only_diffs_and_dialogues(store: Store) -> None:
     execution_id = await _plan(store)
     await store.update_devices(execution_id, [
