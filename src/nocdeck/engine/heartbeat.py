@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from nocdeck.engine.runmodel import CancelToken
 from nocdeck.errors import NocdeckError
-from nocdeck.store import Store
+
+if TYPE_CHECKING:
+    from nocdeck.store import Store
 
 log = logging.getLogger(__name__)
 

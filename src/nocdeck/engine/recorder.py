@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from nocdeck.engine.groupcommit import GroupCommit
 from nocdeck.errors import StoreError
-from nocdeck.store import Store
-from nocdeck.store.progress import DeviceProgress
+from nocdeck.store.records import DeviceProgress
+
+if TYPE_CHECKING:
+    from nocdeck.store import Store
 
 T = TypeVar("T")
 

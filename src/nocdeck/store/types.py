@@ -113,5 +113,3 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(UTC)
