@@ -7,11 +7,6 @@ traceback. `BadInput` and its children mean the user or a file gave something wr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import Collection
-
 
 class NocdeckError(Exception):
     """Base of every error nocdeck reports to a user."""
@@ -114,13 +109,3 @@ class ChangeRejected(DeviceError):
 
 TRANSIENT_ERRORS: tuple[type[DeviceError], ...] = (DeviceUnreachable, DeviceTimeout)
 """Errors worth a retry with backoff; a rejected change never is."""
-
-
-class ExecutionStateConflict(StoreError):
-    """The execution is not in the status the caller expected (someone else moved it)."""
-
-    def __init__(self, execution_id: str, actual: str, expected: Collection[str]) -> None:
-        self.execution_id = execution_id
-        self.actual = actual
-        wanted = " or ".join(sorted(expected))
-        super().__init__(f"execution {execution_id} is {actual}, not {wanted}")

@@ -423,11 +423,6 @@ class AlreadyMasked(str):
         made.generation = generation
         return made
 
-    def __reduce__(self) -> tuple[type[str], tuple[str]]:
-        """Pickled (to the provider host's store) as plain text: `generation` counts this
-        process's secrets, not the receiver's, so the receiver masks it again."""
-        return (str, (str(self),))
-
     def trusted(self) -> bool:
         """True while no secret was registered since it was masked, and it holds no NUL
         (dropping one could join the pieces of a secret line)."""

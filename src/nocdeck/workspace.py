@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nocdeck import heap
 from nocdeck.catalog import Catalog, load_catalog
@@ -21,10 +20,7 @@ from nocdeck.config import Settings
 from nocdeck.engine.recovery import recover_interrupted
 from nocdeck.inventory import Inventory
 from nocdeck.inventory.configured import inventory_from_settings
-from nocdeck.store.remote import open_store
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
+from nocdeck.store import Store
 
 
 def lab_state_dir(settings: Settings) -> Path:
@@ -78,7 +74,7 @@ async def open_workspace(settings: Settings, *, catalog: bool = True, inventory:
             loaded_inventory: Inventory | None = None
             if inventory:
                 loaded_inventory = await stack.enter_async_context(open_inventory(settings))
-        store = await open_store(settings)
+        store = await Store.open(settings.effective_store_url)
         stack.push_async_callback(store.close)
         await recover_interrupted(store, inventory=loaded_inventory, settings=settings)
         yield Workspace(settings, store, loaded_catalog, loaded_inventory)

@@ -10,7 +10,7 @@ import pytest
 
 from nocdeck.engine.locks import DeviceLocked, LockBatch, take_device
 from nocdeck.store import LockAttempt, Store
-from nocdeck.store.records import LockRequest
+from nocdeck.store.leases import LockRequest
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -20,7 +20,7 @@ from nocdeck.redaction import (
 )
 from nocdeck.store import Store
 from nocdeck.store.sessions import SessionEvent
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 from tests.fixtures.store import sql_rows
 
 

@@ -16,7 +16,7 @@ from nocdeck.recordings.recorder import SessionRecorder
 from nocdeck.redaction import MARK_OUTPUT, Redactor
 from nocdeck.store import Store
 from nocdeck.store.sessions import SessionEvent
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 from tests.fixtures.store import sql_rows
 
 

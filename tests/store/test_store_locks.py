@@ -113,7 +113,7 @@ async def test_a_renewed_lease_keeps_a_long_run_alive(store: Store) -> None:
 
 
 async def test_a_batch_of_locks_in_one_transaction_answers_each_device(store: Store) -> None:
-    from nocdeck.store.records import LockRequest
+    from nocdeck.store.leases import LockRequest
 
     mark = await store.newest_backup_id()
     await store.save_backup("edge-r2", "hostname edge-r2\n", method="pre-change")
@@ -142,7 +142,7 @@ async def test_a_cancelled_lock_batch_is_settled_before_the_cancellation_goes_on
         store: Store) -> None:
     """A transaction cannot be stopped half-way on SQLite's writer thread: the caller that
     was cancelled finds it ended (here committed), and can release what it holds."""
-    from nocdeck.store.records import LockRequest
+    from nocdeck.store.leases import LockRequest
 
     requests = [LockRequest(f"sw{n}", "alice@jump1", 60.0) for n in range(200)]
     task = asyncio.create_task(store.acquire_locks(requests))
@@ -161,7 +161,7 @@ async def test_a_closed_store_refuses_writes(store_url: str) -> None:
     store = await Store.open(store_url)
     await store.close()
     from nocdeck.errors import StoreError
-    from nocdeck.store.records import LockRequest
+    from nocdeck.store.leases import LockRequest
 
     try:
         await store.acquire_locks([LockRequest("sw1", "alice@jump1", 60.0)])

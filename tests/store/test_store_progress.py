@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nocdeck.errors import StoreError
 from nocdeck.store import NewStep, Store
-from nocdeck.store.records import DeviceProgress
+from nocdeck.store.progress import DeviceProgress
 
 
 async def _run(store: Store, devices: tuple[str, ...]) -> tuple[str, dict[str, int]]:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from nocdeck.redaction import GLOBAL_REDACTOR, AlreadyMasked, Redactor, mask_for_store
 from nocdeck.store import NewStep, Store, types
 from nocdeck.store.models import Base
-from nocdeck.store.records import DeviceProgress
+from nocdeck.store.progress import DeviceProgress
 from nocdeck.store.types import mask_text
 from tests.fixtures.store import sql_rows
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from nocdeck.catalog import Catalog
 from nocdeck.errors import BadInput
 from nocdeck.store import ExecutionRecord, ExecutionStatus, Store
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 APPROVED_LEASE = 120.0
 """Seconds an approved run may wait for its executor before recovery marks it interrupted."""

@@ -42,14 +42,13 @@ from nocdeck.engine.targets import inputs_for_device
 from nocdeck.errors import BadInput, ChangeRejected, NocdeckError, StoreError, WorkFailed
 from nocdeck.providers.base import Provider
 from nocdeck.redaction import GLOBAL_REDACTOR
-from nocdeck.store import DeviceStatus, StepStatus
-from nocdeck.store.records import DeviceProgress
-from nocdeck.store.when import utcnow
+from nocdeck.store import DeviceStatus, StepStatus, Store
+from nocdeck.store.progress import DeviceProgress
+from nocdeck.store.types import utcnow
 
 if TYPE_CHECKING:  # a run without Nautobot steps never imports the client (httpx)
     from nocdeck.inventory.nautobot.actions import ActionResult
     from nocdeck.inventory.nautobot.client import NautobotClient
-    from nocdeck.store import Store
 
 
 @dataclass

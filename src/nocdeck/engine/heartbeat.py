@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from nocdeck.engine.runmodel import CancelToken
 from nocdeck.errors import NocdeckError
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
+from nocdeck.store import Store
 
 log = logging.getLogger(__name__)
 

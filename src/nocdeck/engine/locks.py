@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
 
 from nocdeck.engine import events as ev
 from nocdeck.engine.groupcommit import GroupCommit
 from nocdeck.engine.runmodel import LockMode
 from nocdeck.errors import WorkFailed
-from nocdeck.store import DeviceLockRecord, LockAttempt
-from nocdeck.store.records import LockRequest
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
+from nocdeck.store import DeviceLockRecord, LockAttempt, Store
+from nocdeck.store.leases import LockRequest
 
 POLL_SECONDS = 0.5
 

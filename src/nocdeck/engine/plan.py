@@ -12,7 +12,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nocdeck.catalog import Catalog, RenderMeta
 from nocdeck.config import Settings
@@ -26,10 +26,7 @@ from nocdeck.inventory.models import Device, Inventory
 from nocdeck.providers.base import DialogueLine
 from nocdeck.providers.registry import provider_for
 from nocdeck.redaction import GLOBAL_REDACTOR
-from nocdeck.store import DeviceChange, DeviceStatus, ExecutionStatus, NewStep, StepStatus
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
+from nocdeck.store import DeviceChange, DeviceStatus, ExecutionStatus, NewStep, StepStatus, Store
 
 PLAN_LEASE_SECONDS = 60.0
 """A plan's lease; renewed every third of it while the plan runs."""

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from nocdeck.engine.groupcommit import GroupCommit
 from nocdeck.errors import StoreError
-from nocdeck.store.records import DeviceProgress
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
+from nocdeck.store import Store
+from nocdeck.store.progress import DeviceProgress
 
 T = TypeVar("T")
 

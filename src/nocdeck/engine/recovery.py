@@ -8,8 +8,6 @@ re-plans from the device's state now, so it never re-pushes what is already in p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import preview
@@ -18,10 +16,7 @@ from nocdeck.errors import BadInput, NocdeckError
 from nocdeck.inventory.models import Inventory
 from nocdeck.providers.registry import provider_for
 from nocdeck.redaction import GLOBAL_REDACTOR
-from nocdeck.store import DeviceRecord, DeviceStatus, ExecutionStatus, PushOutcome
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
+from nocdeck.store import DeviceRecord, DeviceStatus, ExecutionStatus, PushOutcome, Store
 
 RETRYABLE = {ExecutionStatus.FAILED, ExecutionStatus.INTERRUPTED, ExecutionStatus.CANCELLED}
 

@@ -15,7 +15,7 @@ import contextlib
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nocdeck.catalog import Catalog, RenderMeta, Workflow
 from nocdeck.config import Settings
@@ -37,10 +37,8 @@ from nocdeck.store import (
     ExecutionStateConflict,
     ExecutionStatus,
     NewStep,
+    Store,
 )
-
-if TYPE_CHECKING:
-    from nocdeck.store import Store
 
 POLL_SECONDS = 0.5
 WAITER_LEASE = 7 * 24 * 3600.0

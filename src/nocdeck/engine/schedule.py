@@ -10,7 +10,7 @@ from nocdeck.engine import events as ev
 from nocdeck.engine.devicerun import DeviceJob, RunScope
 from nocdeck.engine.runmodel import CancelToken, DeviceResult
 from nocdeck.store import DeviceStatus, StepStatus
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 Confirm = Callable[[str], Awaitable[bool]]
 

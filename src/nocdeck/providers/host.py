@@ -27,7 +27,7 @@ import itertools
 import logging
 import subprocess
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from nocdeck.config import Settings
 from nocdeck.credentials import ResolvedCredentials
@@ -45,26 +45,10 @@ from nocdeck.providers.base import (
 )
 from nocdeck.redaction import GLOBAL_REDACTOR, Redactor
 
-if TYPE_CHECKING:
-    from nocdeck.store.remote import RemoteStore
-
 READY_TIMEOUT = 30.0
 """Seconds the host may take to start before its providers run in this process instead."""
 
 _serving: ProviderHost | None = None
-
-
-class Caller(Protocol):
-    """What a call's answer is for (a provider, the store): how its failures read."""
-
-    def error_from(self, encoded: Any) -> BaseException:
-        """The exception a FAILED answer carries, as the caller raises it."""
-
-    def unanswered(self, reason: str) -> BaseException:
-        """The host stopped before it answered: the call's outcome is unknown."""
-
-    def unreachable(self, reason: str) -> BaseException:
-        """The host is gone before the call: nothing of it was done."""
 
 
 def serving_host() -> ProviderHost | None:
@@ -121,7 +105,7 @@ class ProviderHost:
         self._wire: wire.FrameProtocol | None = None
         self._attached: asyncio.Future[None] | None = None
         self._ready: asyncio.Future[None] | None = None
-        self._calls: dict[int, tuple[asyncio.Future[Any], Caller]] = {}
+        self._calls: dict[int, tuple[asyncio.Future[Any], RemoteProvider]] = {}
         self._providers: dict[int, RemoteProvider] = {}
         self._ids = itertools.count(1)
         self._secrets_generation = -1
@@ -172,9 +156,11 @@ class ProviderHost:
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)
         calls, self._calls = self._calls, {}
-        for future, caller in calls.values():
+        for future, provider in calls.values():
             if not future.done():
-                future.set_exception(caller.unanswered(reason))
+                future.set_exception(DeviceError(
+                    provider.device.name, f"{reason}; the call's outcome on the device is "
+                    "unknown (the record holds what was sent)"))
         if self._wire is not None and self._wire.transport is not None:
             self._wire.transport.close()
 
@@ -189,11 +175,11 @@ class ProviderHost:
                 entry = self._calls.pop(message[1], None)
                 if entry is None or entry[0].done():
                     continue
-                future, caller = entry
+                future, provider = entry
                 if kind == wire.DONE:
                     future.set_result(message[2])
                 else:
-                    future.set_exception(caller.error_from(message[2]))
+                    future.set_exception(wire.decode_error(message[2], provider.device.name))
             elif kind == wire.READY and self._ready is not None and not self._ready.done():
                 self._ready.set_result(None)
 
@@ -225,38 +211,23 @@ class ProviderHost:
                     provider.credentials, provider.options, provider.workers))
         return provider_id
 
-    async def call(self, caller: Caller, object_id: int, method: str, /,
+    async def call(self, provider: RemoteProvider, provider_id: int, method: str,
                    *args: Any, **kwargs: Any) -> Any:
-        return await self._ask(caller, lambda call_id: (wire.CALL, call_id, object_id, method,
-                                                        args, kwargs))
-
-    async def _ask(self, caller: Caller, message: Any) -> Any:
-        """Send `message(call id)` and wait for its answer; cancelled here, cancelled there."""
         if self.failed is not None:
-            raise caller.unreachable(self.failed)
+            # Nothing of this call reached a device: the session is gone, as after a dropped
+            # connection (transient), so the engine reconnects, in this process.
+            raise DeviceUnreachable(provider.device.name, self.failed)
         assert self.loop is not None
         call_id = next(self._ids)
         future: asyncio.Future[Any] = self.loop.create_future()
-        self._calls[call_id] = (future, caller)
-        self._send(message(call_id))
+        self._calls[call_id] = (future, provider)
+        self._send((wire.CALL, call_id, provider_id, method, args, kwargs))
         try:
             return await future
         except asyncio.CancelledError:
             if self._calls.pop(call_id, None) is not None and self.failed is None:
                 self._send((wire.CANCEL, call_id))
             raise
-
-    async def open_store(self, url: str) -> RemoteStore | None:
-        """The store at `url`, opened in the host (None: the host cannot serve; the caller
-        opens it in this process)."""
-        from nocdeck.store.remote import RemoteStore
-
-        if not await self.ready():
-            return None
-        store_id = next(self._ids)
-        store = RemoteStore(self, store_id, url)
-        store.url = await self._ask(store, lambda call_id: (wire.STORE, call_id, store_id, url))
-        return store
 
     def stop(self) -> None:
         """End the host: its end of the socket sees EOF and it exits; wait briefly for it."""
@@ -289,24 +260,12 @@ class RemoteProvider(Provider):
         self._local: Provider | None = None
         """The driver in this process, when the host could not start."""
 
-    def error_from(self, encoded: Any) -> BaseException:
-        return wire.decode_error(encoded, self.device.name)
-
-    def unanswered(self, reason: str) -> BaseException:
-        return DeviceError(self.device.name, f"{reason}; the call's outcome on the device is "
-                           "unknown (the record holds what was sent)")
-
-    def unreachable(self, reason: str) -> BaseException:
-        # Nothing of this call reached a device: the session is gone, as after a dropped
-        # connection (transient), so the engine reconnects, in this process.
-        return DeviceUnreachable(self.device.name, reason)
-
     def dialogue(self, direction: Any, text: str, at: float) -> None:
         """One line of dialogue from the host, masked there."""
         if self._on_dialogue is not None:
             self._on_dialogue(DialogueLine(self.device.name, direction, text, at))
 
-    async def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self._local is None and self._id is None:
             if await self._host.ready():
                 self._id = self._host.open(self)

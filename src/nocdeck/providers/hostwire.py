@@ -34,9 +34,6 @@ LOGGING = "logging"
 """(LOGGING, level): the parent's log level; the host logs at it to the same stderr."""
 SECRETS = "secrets"
 """(SECRETS, [secret, ...]): secrets the parent learned; the host masks them too."""
-STORE = "store"
-"""(STORE, call id, object id, url): open the store at url as object id (then CALLs on it);
-DONE carries the store's URL as shown (credentials hidden)."""
 
 # Host -> parent
 READY = "ready"
@@ -65,22 +62,14 @@ def decode_error(encoded: tuple[str, str, tuple[Any, ...], dict[str, Any]], devi
                  ) -> BaseException:
     """The exception `encode_error` described, of the same class with the same attributes;
     anything but a nocdeck error becomes a DeviceError naming `device`."""
-    _kind, name, args, _state = encoded
-    return decoded_nocdeck_error(encoded) or errors.DeviceError(
-        device, f"provider host: {name}: {args[0] if args else ''}")
-
-
-def decoded_nocdeck_error(encoded: tuple[str, str, tuple[Any, ...], dict[str, Any]]
-                          ) -> BaseException | None:
-    """The nocdeck error `encode_error` described (None: it described another exception)."""
     kind, name, args, state = encoded
-    if kind != "nocdeck":
-        return None
-    cls = getattr(errors, name)
-    exc: BaseException = cls.__new__(cls)
-    exc.args = args
-    exc.__dict__.update(state)
-    return exc
+    if kind == "nocdeck":
+        cls = getattr(errors, name)
+        exc: BaseException = cls.__new__(cls)
+        exc.args = args
+        exc.__dict__.update(state)
+        return exc
+    return errors.DeviceError(device, f"provider host: {name}: {args[0] if args else ''}")
 
 
 class FrameProtocol(asyncio.Protocol):

@@ -24,7 +24,7 @@ from nocdeck.store.sessions import (
     SessionEvent,
     SessionsMixin,
 )
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import datetime as dt
 from nocdeck.config import Settings
 from nocdeck.errors import BadInput
 from nocdeck.store.sessions import SessionsMixin
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 
 def cutoff(days: int) -> dt.datetime:

@@ -13,8 +13,7 @@ from nocdeck.errors import StoreError
 from nocdeck.store.base import StoreBase
 from nocdeck.store.models import Backup
 from nocdeck.store.records import BackupRecord, BackupSummary
-from nocdeck.store.types import mask_text
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import mask_text, utcnow
 
 
 def backup_record(row: Backup) -> BackupRecord:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from nocdeck.errors import StoreError
 from nocdeck.store.base import StoreBase
 from nocdeck.store.models import DiscoveryJob
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 
 @dataclass(frozen=True)

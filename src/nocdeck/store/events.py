@@ -16,7 +16,7 @@ from nocdeck.errors import StoreError
 from nocdeck.store.base import StoreBase
 from nocdeck.store.models import Execution, ExecutionEvent
 from nocdeck.store.records import EventRecord
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 
 def event_record(row: ExecutionEvent) -> EventRecord:

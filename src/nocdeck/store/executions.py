@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nocdeck.errors import ExecutionStateConflict, StoreError
+from nocdeck.errors import StoreError
 from nocdeck.redaction import GLOBAL_REDACTOR, MASK_CHAR
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
@@ -35,9 +35,19 @@ from nocdeck.store.records import (
     StepStatus,
 )
 from nocdeck.store.rows import check_value, device_values, step_update, step_values
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 CREDENTIAL_PREFIX = "cred:"
+
+
+class ExecutionStateConflict(StoreError):
+    """The execution is not in the status the caller expected (someone else moved it)."""
+
+    def __init__(self, execution_id: str, actual: str, expected: Collection[str]) -> None:
+        self.execution_id = execution_id
+        self.actual = actual
+        wanted = " or ".join(sorted(expected))
+        super().__init__(f"execution {execution_id} is {actual}, not {wanted}")
 
 
 def stored_inputs(inputs: Mapping[str, Any], secret_inputs: Collection[str]) -> dict[str, Any]:

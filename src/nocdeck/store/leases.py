@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -26,10 +26,21 @@ from nocdeck.store.records import (
     DeviceStatus,
     ExecutionStatus,
     LockAttempt,
-    LockRequest,
     StepStatus,
 )
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class LockRequest:
+    """One device's lock request in `acquire_locks`."""
+
+    device: str
+    holder: str
+    lease_seconds: float
+    execution_id: str | None = None
+    backed_up_since: int | None = None
+    """A backup id: also say whether a newer backup of the device exists once it is held."""
 
 
 def lock_record(row: DeviceLock) -> DeviceLockRecord:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
@@ -23,8 +24,30 @@ from nocdeck.errors import StoreError
 from nocdeck.store.backups import backup_values
 from nocdeck.store.base import StoreBase
 from nocdeck.store.models import Backup, DeviceLock
-from nocdeck.store.records import DeviceChange, DeviceProgress
+from nocdeck.store.records import DeviceChange
 from nocdeck.store.rows import DEVICES, device_update, device_values, step_update, step_values
+
+
+@dataclass
+class DeviceProgress:
+    """One device's back-to-back writes (status, steps, dialogue, backups, lock), committed
+    together: one transaction instead of one per write."""
+
+    execution_id: str
+    device: str
+    change: dict[str, Any] = field(default_factory=dict)
+    """`update_device` keyword values."""
+    append_dialogue: str = ""
+    steps: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """(step id, `update_step` keyword values), in order."""
+    backups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Link column (`backup_before_id` / `backup_after_id`) -> (config, method)."""
+    release_lock: str | None = None
+    """The holder whose lock on the device (this execution's, this process's) is given back."""
+
+    def __bool__(self) -> bool:
+        return bool(self.change or self.append_dialogue or self.steps or self.backups
+                    or self.release_lock)
 
 
 class ProgressMixin(StoreBase):

@@ -244,37 +244,3 @@ class LockAttempt:
     lock: DeviceLockRecord
     taken_over: DeviceLockRecord | None = field(default=None)
     """The expired lock that was taken over, if any (its holder died)."""
-
-
-@dataclass
-class DeviceProgress:
-    """One device's back-to-back writes (status, steps, dialogue, backups, lock), committed
-    together: one transaction instead of one per write."""
-
-    execution_id: str
-    device: str
-    change: dict[str, Any] = field(default_factory=dict)
-    """`update_device` keyword values."""
-    append_dialogue: str = ""
-    steps: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    """(step id, `update_step` keyword values), in order."""
-    backups: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Link column (`backup_before_id` / `backup_after_id`) -> (config, method)."""
-    release_lock: str | None = None
-    """The holder whose lock on the device (this execution's, this process's) is given back."""
-
-    def __bool__(self) -> bool:
-        return bool(self.change or self.append_dialogue or self.steps or self.backups
-                    or self.release_lock)
-
-
-@dataclass(frozen=True, slots=True)
-class LockRequest:
-    """One device's lock request in `acquire_locks`."""
-
-    device: str
-    holder: str
-    lease_seconds: float
-    execution_id: str | None = None
-    backed_up_since: int | None = None
-    """A backup id: also say whether a newer backup of the device exists once it is held."""

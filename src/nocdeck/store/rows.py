@@ -16,7 +16,7 @@ from sqlalchemy.sql import Update
 
 from nocdeck.store.models import ExecutionDevice, ExecutionStep
 from nocdeck.store.records import DeviceChange, DeviceStatus, PushOutcome, StepStatus
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 DEVICES = cast(Table, ExecutionDevice.__table__)
 STEPS = cast(Table, ExecutionStep.__table__)

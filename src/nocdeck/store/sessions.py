@@ -39,7 +39,7 @@ from nocdeck.redaction import GLOBAL_REDACTOR, MARKERS, AlreadyMasked
 from nocdeck.store.base import StoreBase
 from nocdeck.store.ids import new_id
 from nocdeck.store.models import Base, BigId, SessionRecord
-from nocdeck.store.when import utcnow
+from nocdeck.store.types import utcnow
 
 STALE_AFTER = dt.timedelta(seconds=30)
 """An active session writes at least every few seconds; one silent this long was cut off."""

@@ -113,3 +113,5 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(UTC)
 
 
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)

@@ -40,8 +40,3 @@ def parse_when(text: str, *, what: str, end_of_day: bool = False,
     if end_of_day and _DATE.fullmatch(value):
         moment += dt.timedelta(days=1)
     return moment
-
-
-def utcnow() -> dt.datetime:
-    """Now, timezone-aware in UTC: every time the store keeps."""
-    return dt.datetime.now(dt.UTC)
