@@ -64,6 +64,8 @@ def freeze_at_exit() -> None:
     """At exit, keep the collector off everything alive. Python's finalization runs full
     collections over the whole heap before it exits (70-90 ms after a 200-device `nocdeck
     run`, its records and dialogue still alive), only to free memory the exit frees anyway.
-    The atexit handlers still run (logging flushes, threads are joined) and open files are
-    still flushed and closed; only cyclic garbage is left to the exit."""
+    The atexit handlers still run (logging flushes and closes its handlers, threads are
+    joined) and whatever is freed by reference counting is still freed; only cyclic garbage
+    is left to the exit. nocdeck writes its files in `with` blocks (and the store closes
+    before the command returns), so nothing written waits on the collector."""
     atexit.register(gc.freeze)
