@@ -55,6 +55,9 @@ def test_plan_json_then_show_and_executions(lab_inventory: Path, tmp_path: Path)
     assert listed[0]["devices"] == [{"name": "r3", "status": "planned", "changed": True}]
     shown = nocdeck("--store", store, "show", planned["execution_id"])
     assert shown.returncode == 0 and "ge-0/0/5" in shown.stdout
+    # a plan runs no step: its steps are not shown as waiting to run
+    assert "Steps (1; rendered and diffed, a plan runs none):" in shown.stdout
+    assert "pending" not in shown.stdout
 
 
 def test_backups_are_taken_listed_and_diffed(lab_inventory: Path, tmp_path: Path) -> None:

@@ -179,12 +179,15 @@ def _print_detail(detail: ExecutionDetail) -> None:
         if device.diff:
             click.echo(_indent(device.diff, "    "))
     if detail.steps:
-        click.echo(f"Steps ({len(detail.steps)}):")
+        # A plan renders and diffs its steps but runs none: "pending" would read as stuck.
+        plan = detail.execution.kind == "plan"
+        click.echo(f"Steps ({len(detail.steps)}"
+                   + ("; rendered and diffed, a plan runs none" if plan else "") + "):")
         for step in detail.steps:
             where = f" on {step.device}" if step.device else ""
             tries = f", {step.attempts} attempts" if step.attempts > 1 else ""
-            click.echo(f"  {step.order}. {step.name} [{step.step_type}]{where}: "
-                       f"{step.status}{tries}")
+            status = "" if plan and step.status == "pending" else f": {step.status}{tries}"
+            click.echo(f"  {step.order}. {step.name} [{step.step_type}]{where}{status}")
             if step.error:
                 click.echo(f"     error: {step.error}")
 
