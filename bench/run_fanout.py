@@ -256,8 +256,6 @@ def run_phase(phase: str, devices: int, concurrency: int, tmp: Path, pg_url: str
                 failures = run_baseline(lab.records, lines)
             return Result(phase, meter.wall, meter.client_cpu, meter.lab_cpu, failures)
         store_url = pg_url if phase == "postgres" else f"sqlite+aiosqlite:///{tmp}/run.db"
-        # inprocess: the same run with its SSH sessions in its own process (provider_host
-        # off), as before the provider host; the others use it (auto, two cores here).
         timings = tmp / f"{phase}-store.json"
         command = nocdeck_command(store_url, inventory, concurrency, timings)
         # The store exists, as after a user's first nocdeck command: the run does not

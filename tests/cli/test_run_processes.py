@@ -49,14 +49,16 @@ def run_id(stdout: str) -> str:
 
 
 @contextlib.contextmanager
-def slowed(lab: LabThread, latency: float) -> Iterator[None]:
-    """Every device answers each line `latency` seconds late while the block runs."""
-    for name in ("r1", "r2", "r3"):
-        lab.set_faults(name, DeviceFaults(latency=latency))
+def faulted(lab: LabThread, faults: DeviceFaults, *names: str) -> Iterator[None]:
+    """The devices `names` (all three when none are named) have `faults` while the block
+    runs, and none afterwards."""
+    names = names or ("r1", "r2", "r3")
+    for name in names:
+        lab.set_faults(name, faults)
     try:
         yield
     finally:
-        for name in ("r1", "r2", "r3"):
+        for name in names:
             lab.set_faults(name, DeviceFaults())
 
 
@@ -245,20 +247,20 @@ def test_a_settings_file_that_turns_the_provider_host_off_leaves_no_host_running
     command = nocdeck(store_url, inventory, "run", "interface-description", "-i", "device=r1",
                       "-i", "interface=Gi1/0/3", "-i", "description=no provider host", "--yes",
                       options=("--config", str(config)))
-    lab.set_faults("r1", DeviceFaults(latency=0.5))  # long enough to look while it runs
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "NOCDECK_USER": "alice@noc"})
-    try:
-        latest_run(store_url)  # the run has started: the settings were read long ago
-        hosts = [pid for pid in children(process.pid)
-                 if b"nocdeck.providers.hostmain" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-        assert all(gone(pid, 1) for pid in hosts), "an unwanted provider host kept running"
-        assert process.poll() is None  # looked while the run was still working
-        out, err = process.communicate(timeout=60)
-    finally:
-        process.kill()
-        lab.set_faults("r1", DeviceFaults())
+    # slow enough to look while it runs
+    with faulted(lab, DeviceFaults(latency=0.5), "r1"):
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "NOCDECK_USER": "alice@noc"})
+        try:
+            latest_run(store_url)  # the run has started: the settings were read long ago
+            hosts = [pid for pid in children(process.pid) if b"nocdeck.providers.hostmain"
+                     in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            assert all(gone(pid, 1) for pid in hosts), "an unwanted provider host kept running"
+            assert process.poll() is None  # looked while the run was still working
+            out, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
     assert process.returncode == 0, err
     assert "r1: completed, changed" in out
     assert "no provider host" in lab.running_config("r1")
@@ -319,7 +321,7 @@ def test_ctrl_c_stops_starting_devices_and_the_running_one_finishes(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"ctrl-c {time.monotonic_ns()}"
     # Its own session, as a terminal's foreground job: Ctrl-C is SIGINT to the whole group.
-    with slowed(lab, 0.4):
+    with faulted(lab, DeviceFaults(latency=0.4)):
         process = subprocess.Popen(fleet_run(store_url, inventory, label),
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, env=env("alice@noc"),
@@ -341,7 +343,7 @@ def test_nocdeck_cancel_from_another_process_stops_starting_devices(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"cancel {time.monotonic_ns()}"
     cancelled: list[subprocess.CompletedProcess[str]] = []
-    with slowed(lab, 0.6):
+    with faulted(lab, DeviceFaults(latency=0.6)):
         process = start(fleet_run(store_url, inventory, label), "alice@noc")
         try:
             execution_id = latest_run(store_url)
@@ -369,13 +371,8 @@ def fleet_with(store_url: str, inventory: Path, label: str, *options: str) -> li
 def test_the_failure_budget_is_exceeded_not_equalled_then_no_device_starts(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"budget {time.monotonic_ns()}"
-    for name in ("r1", "r2"):
-        lab.set_faults(name, DeviceFaults(reject_pattern="description"))
-    try:
+    with faulted(lab, DeviceFaults(reject_pattern="description"), "r1", "r2"):
         done = call(fleet_with(store_url, inventory, label, "--max-fail", "1"), "alice@noc")
-    finally:
-        for name in ("r1", "r2"):
-            lab.set_faults(name, DeviceFaults())
     assert done.returncode == 1, done.stderr
     execution_id = run_id(done.stdout)
     devices = show(store_url, execution_id)["devices"]
@@ -392,13 +389,10 @@ def test_the_failure_budget_is_exceeded_not_equalled_then_no_device_starts(
 def test_a_failed_canary_stops_the_other_devices(lab: LabThread, inventory: Path,
                                                  store_url: str) -> None:
     label = f"canary {time.monotonic_ns()}"
-    lab.set_faults("r1", DeviceFaults(reject_pattern="description"))
-    try:
-        # A budget of one failure, so that it is the canary's rule that stops the run.
+    # A budget of one failure, so that it is the canary's rule that stops the run.
+    with faulted(lab, DeviceFaults(reject_pattern="description"), "r1"):
         done = call(fleet_with(store_url, inventory, label, "--canary", "1", "--max-fail", "1"),
                     "alice@noc")
-    finally:
-        lab.set_faults("r1", DeviceFaults())
     assert done.returncode == 1, done.stderr
     execution_id = run_id(done.stdout)
     devices = show(store_url, execution_id)["devices"]
@@ -536,7 +530,7 @@ def test_a_store_that_goes_away_mid_run_stops_it_and_the_record_shows_every_chan
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"))
 
-    with slowed(lab, 0.4):
+    with faulted(lab, DeviceFaults(latency=0.4)):
         process = start(fleet_run(store_url, inventory, label), "alice@noc")
         try:
             _, err = stop_midway(lab, label, process, cut)

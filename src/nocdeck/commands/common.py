@@ -36,3 +36,12 @@ def echo_json(data: Any) -> None:
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from a click command (one event loop per command)."""
     return asyncio.run(coro)
+
+
+def run_hosted(settings: Settings, coro: Coroutine[Any, Any, T]) -> T:
+    """`run_async` for a command that works on devices (`run`, `retry`, `approve`): its
+    device sessions in the provider host while it runs, when the settings want one."""
+    from nocdeck.providers.host import provider_host
+
+    with provider_host(settings):
+        return run_async(coro)

@@ -7,12 +7,11 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
+from nocdeck.commands.common import CliState, echo_json, pass_state, run_async, run_hosted
 from nocdeck.commands.run import live_printer, report
 from nocdeck.engine import approvals
 from nocdeck.engine.run import execute_approved, result_of
 from nocdeck.engine.runmodel import RunResult
-from nocdeck.providers.host import provider_host
 from nocdeck.store import Store
 from nocdeck.workspace import open_workspace
 
@@ -45,8 +44,7 @@ def approve(state: CliState, execution_id: str, comment: str, as_json: bool) -> 
             finally:
                 printer.flush()
 
-    with provider_host(state.settings):
-        result = run_async(go())
+    result = run_hosted(state.settings, go())
     if result.status in ("running", "pending"):
         click.echo(f"run {execution_id}: {result.status} in the requester's process")
         return

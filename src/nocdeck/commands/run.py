@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
+from nocdeck.commands.common import CliState, echo_json, pass_state, run_hosted
 from nocdeck.commands.plan import parse_inputs, print_device_plan, request_options
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
@@ -26,7 +26,6 @@ from nocdeck.engine.recovery import retry_targets
 from nocdeck.engine.run import PreparedRun, run
 from nocdeck.engine.runmodel import CancelToken, FailureBudget, RunOptions, RunRequest, RunResult
 from nocdeck.errors import BadInput
-from nocdeck.providers.host import provider_host
 from nocdeck.workspace import open_workspace
 
 STYLE = {"sent": "cyan", "received": "dim", "info": "yellow"}
@@ -250,9 +249,8 @@ def run_command(state: CliState, workflow: str, inputs: tuple[str, ...],
     request = RunRequest(workflow, parse_inputs(inputs), devices, filters,
                          requested_by=state.settings.user, ticket=ticket, reason=reason,
                          options=options)
-    with provider_host(state.settings):
-        result = run_async(execute_request(state.settings, request, yes=yes, wait=not no_wait,
-                                           as_json=as_json))
+    result = run_hosted(state.settings, execute_request(state.settings, request, yes=yes,
+                                                        wait=not no_wait, as_json=as_json))
     report(result, as_json)
 
 
@@ -284,6 +282,4 @@ def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
         return await execute_request(state.settings, request, yes=yes, wait=not no_wait,
                                      as_json=as_json, retry_of=execution_id)
 
-    with provider_host(state.settings):
-        result = run_async(go())
-    report(result, as_json)
+    report(run_hosted(state.settings, go()), as_json)

@@ -150,7 +150,8 @@ class HistoryMixin(StoreBase):
         query = select(ExecutionDevice).where(ExecutionDevice.execution_id == execution_id) \
             .order_by(ExecutionDevice.position, ExecutionDevice.device)
         if not texts:
-            query = query.options(defer(ExecutionDevice.diff), defer(ExecutionDevice.dialogue))
+            query = query.options(*(defer(getattr(ExecutionDevice, name))
+                                    for name in _DEVICE_TEXTS))
         async with self._reading() as session:
             row = await session.get(Execution, execution_id)
             if row is None:
