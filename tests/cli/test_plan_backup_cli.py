@@ -60,6 +60,16 @@ def test_plan_json_then_show_and_executions(lab_inventory: Path, tmp_path: Path)
     assert "pending" not in shown.stdout
 
 
+def test_the_plan_counts_as_a_person_writes(lab_inventory: Path, tmp_path: Path) -> None:
+    store = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    result = nocdeck("--store", store, "--inventory", str(lab_inventory), "plan",
+                     "interface-description", "--input", "device=r3", "--input",
+                     "interface=ge-0/0/5", "--input", "description=to core 10")
+    assert result.returncode == 0, result.stderr
+    assert "== r3 (juniper_junos): +1 -1, 1 line to push" in result.stdout
+    assert "): 1 device, 1 to change, 0 no change, 0 failed" in result.stdout
+
+
 def test_backups_are_taken_listed_and_diffed(lab_inventory: Path, tmp_path: Path) -> None:
     store = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     taken = nocdeck("--store", store, "--inventory", str(lab_inventory), "backup", "--all",

@@ -152,6 +152,9 @@ def test_no_wait_then_reject_never_pushes(lab: LabThread, inventory: Path,
                          "servers=192.0.2.51", "--yes", "--no-wait"), "alice@noc")
     assert asked.returncode == 0, asked.stderr
     execution_id = latest_run(store_url)
+    # the next step, on one line even in a pipe, ready to copy
+    assert (f"awaits approval: nocdeck approve {execution_id} [--comment TEXT] | "
+            f"nocdeck reject {execution_id} --reason TEXT\n") in asked.stderr
     no_reason = call(nocdeck(store_url, inventory, "reject", execution_id), "bob@noc")
     assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
     rejected = call(nocdeck(store_url, inventory, "reject", execution_id, "--reason",

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
+from nocdeck.commands.common import CliState, counted, echo_json, pass_state, run_async
 from nocdeck.engine import events as ev
 from nocdeck.engine.plan import DevicePlan, PlanRequest, PlanResult, plan
 from nocdeck.errors import BadInput
@@ -50,7 +50,7 @@ def print_device_plan(device: DevicePlan) -> None:
         click.secho(f"== {device.name} ({device.platform}): no change", fg="green")
         return
     out = [click.style(f"== {device.name} ({device.platform}): +{device.added} "
-                       f"-{device.removed}, {len(device.lines_to_push)} lines to push",
+                       f"-{device.removed}, {counted(len(device.lines_to_push), 'line')} to push",
                        bold=True)]
     for line in device.diff.splitlines():
         colour = ("green" if line.startswith("+") and not line.startswith("+++") else
@@ -66,7 +66,7 @@ def print_summary(result: PlanResult) -> None:
     changed = sum(1 for d in result.devices if d.changed)
     unchanged = sum(1 for d in result.devices if d.status == "no_change")
     click.echo(f"plan {result.execution_id} ({result.workflow} {result.workflow_version}, "
-               f"catalog {result.catalog_revision}): {len(result.devices)} devices, "
+               f"catalog {result.catalog_revision}): {counted(len(result.devices), 'device')}, "
                f"{changed} to change, {unchanged} no change, {len(result.failed)} failed")
 
 

@@ -114,9 +114,10 @@ class LivePrinter:
         self.flush()  # what a person must see (approval, lock wait, canary) comes in order, now
         console = self.console
         if isinstance(event, ev.ApprovalNeeded):
+            # soft_wrap: one line in a log or a pipe too, so the commands copy whole
             console.print(f"execution [bold]{event.execution_id}[/] awaits approval: "
-                          f"nocdeck approve {event.execution_id} [--comment TEXT] | "
-                          f"nocdeck reject {event.execution_id} --reason TEXT")
+                          f"nocdeck approve {event.execution_id} \\[--comment TEXT] | "
+                          f"nocdeck reject {event.execution_id} --reason TEXT", soft_wrap=True)
         elif isinstance(event, ev.LockWaiting):
             console.print(f"{who}waiting: being changed by {escape(event.holder)} (execution "
                           f"{event.holder_execution or '-'}, since {event.since:%H:%M:%S} UTC)")
