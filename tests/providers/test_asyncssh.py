@@ -20,6 +20,7 @@ from nocdeck.lab.faults import DeviceFaults
 from nocdeck.lab.server import LabSpec
 from nocdeck.lab.thread import LabThread
 from nocdeck.providers.asyncssh_provider import AsyncsshProvider
+from nocdeck.providers.asyncssh_shell import CliShell
 from nocdeck.providers.base import DialogueLine, ProviderOptions
 
 pytestmark = pytest.mark.timeout(60)
@@ -94,20 +95,46 @@ async def test_after_a_timeout_the_next_call_logs_in_again(lab: LabThread) -> No
         assert "hostname r2" in await provider.get_running_config()
 
 
+@pytest.mark.parametrize("read_size", [65536, 5], ids=["whole", "5-byte-reads"])
+async def test_junos_lines_are_typed_ahead_and_each_answer_is_read(
+        lab: LabThread, read_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CliShell, "read_size", read_size)  # prompts split across reads
+    dialogue: list[DialogueLine] = []
+    provider = _provider(lab, "r3", dialogue=dialogue)
+    lines = [f'set interfaces ge-0/0/{port} description "ahead {read_size} {port}"'
+             for port in (1, 2, 3)]
+    async with provider:
+        result = await provider.push_config(lines)
+        config = await provider.get_running_config()
+    assert result.committed and "commit complete" in result.output
+    assert all(f'description "ahead {read_size} {port}";' in config for port in (1, 2, 3))
+    # One write: every line went out before the device's first answer came back.
+    record = [(line.direction, line.text) for line in dialogue]
+    first = record.index(("sent", lines[0]))
+    assert record[first:first + 3] == [("sent", line) for line in lines]
+    assert record[first + 3][0] == "received"
+
+
 async def test_a_junos_rejection_leaves_nothing_uncommitted(lab: LabThread) -> None:
     dialogue: list[DialogueLine] = []
     provider = _provider(lab, "r3", dialogue=dialogue)
+    typed = ['set interfaces ge-0/0/2 description "half"',
+             "set interfaces ge-0/0/2 frobnicate now",
+             'set interfaces ge-0/0/4 description "after"']
     async with provider:
         with pytest.raises(ChangeRejected) as rejected:
-            await provider.push_config(['set interfaces ge-0/0/2 description "half"',
-                                        "set interfaces ge-0/0/2 frobnicate now"])
+            await provider.push_config(typed)
         assert rejected.value.line == "set interfaces ge-0/0/2 frobnicate now"
         assert "syntax error" in rejected.value.device_message
+        assert rejected.value.applied == ()
     sent = [line.text for line in dialogue if line.direction == "sent"]
-    assert sent[-2:] == ["rollback 0", "exit configuration-mode"]
+    # Typed ahead: the line after the refused one reached the device too, and the record
+    # says so; the candidate holding it is thrown away.
+    assert sent[-5:] == [*typed, "rollback 0", "exit configuration-mode"]
     reader = _provider(lab, "r3")
     async with reader:
-        assert '"half"' not in await reader.get_running_config()
+        config = await reader.get_running_config()
+    assert '"half"' not in config and '"after"' not in config
 
 
 async def test_a_wrong_enable_secret_is_authentication_failed(lab: LabThread) -> None:

@@ -11,7 +11,8 @@ the next call logs in again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncGenerator, Sequence
 
 from nocdeck.credentials import ResolvedCredentials
 from nocdeck.errors import (
@@ -161,15 +162,16 @@ class AsyncsshProvider(Provider):
         dialect = self.dialect
         outputs = [(await self._run(dialect.config_enter)).output]
         rejected: ChangeRejected | None = None
-        for taken, line in enumerate(lines):
-            register_line_secrets(self.redactor, line)
-            reply = await self._run(line)
-            outputs.append(reply.output)
-            message = dialect.find_error(reply.output)
-            if message is not None:  # a candidate (Junos) is discarded: nothing was applied
-                rejected = self._rejected(line, message, applied=() if dialect.uses_commit
-                                          else tuple(lines[:taken]))
-                break
+        taken = 0
+        async with contextlib.aclosing(self._config_lines(lines)) as answers:
+            async for line, output in answers:
+                outputs.append(output)
+                message = dialect.find_error(output)
+                if message is not None:  # a candidate (Junos) is discarded: nothing applied
+                    rejected = self._rejected(line, message, applied=() if dialect.uses_commit
+                                              else tuple(lines[:taken]))
+                    break
+                taken += 1
         committed = True
         if rejected is None and dialect.uses_commit:
             command, message, output = await self._commit(confirm_minutes)
@@ -193,6 +195,26 @@ class AsyncsshProvider(Provider):
         return PushResult(self.device.name, tuple(self.redactor.mask_line(ln) for ln in lines),
                           saved=saved, output=self.redactor.mask("\n".join(outputs)),
                           committed=committed)
+
+    async def _config_lines(self, lines: list[str]
+                            ) -> AsyncGenerator[tuple[str, str], None]:
+        """Each line with the device's answer to it. Typed ahead in one write where the
+        dialect allows it (a candidate: lines after a refused one are discarded with it);
+        otherwise one at a time, so nothing is sent after a line the device refused."""
+        for line in lines:
+            register_line_secrets(self.redactor, line)
+        if not self.dialect.type_ahead:
+            for line in lines:
+                yield line, (await self._run(line)).output
+            return
+        shell = await self._session()
+        try:
+            replies = await shell.type_ahead(lines)
+        except DeviceError:
+            await self._drop()
+            raise
+        for line, reply in zip(lines, replies, strict=True):
+            yield line, reply.output
 
     async def _commit(self, confirm_minutes: int | None) -> tuple[str, str | None, str]:
         """Junos `commit` (or `commit confirmed N`): the command, any failure, the output."""

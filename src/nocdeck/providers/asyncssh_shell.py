@@ -20,6 +20,7 @@ import contextlib
 import functools
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -213,14 +214,56 @@ class CliShell:
         echo = "" if hide else line
         return Reply(_strip_echo(reply.output, echo), reply.ended_with, reply.prompt)
 
+    async def type_ahead(self, lines: Sequence[str], *, wait: float | None = None
+                         ) -> list[Reply]:
+        """Type `lines` in one write, then read the answer to each. A CLI reads one line at
+        a time and echoes it as it reads it, so line k+1's echo follows the prompt that ends
+        line k's answer: the output is split at those prompts, and the exchange ends at the
+        prompt after the last line. One round trip instead of one per line; only for a
+        dialect whose `type_ahead` says a refused line cannot leave the rest applied."""
+        if len(lines) == 1:
+            return [await self.command(lines[0], wait=wait)]
+        if self._chan is None or not self.alive:
+            raise DeviceUnreachable(self.device.name, "not connected")
+        for line in lines:
+            self.provider.log_sent(line)
+        try:
+            with self._tcp.uncorked():
+                self._chan.write("".join(f"{line}\n" for line in lines))
+        except (asyncssh.Error, OSError) as exc:
+            self.alive = False
+            raise DeviceUnreachable(self.device.name,
+                                    f"connection to {self.where} lost: {exc}") from None
+        reply = await self.read_until(("prompt",), action=_Typed(self, lines[-1], False),
+                                      wait=wait, prompts=len(lines))
+        answers = self._answers(reply.output, len(lines))
+        return [Reply(_strip_echo(answer, line), "prompt", reply.prompt)
+                for answer, line in zip(answers, lines, strict=True)]
+
+    def _answers(self, output: str, count: int) -> list[str]:
+        """`output` cut at the prompts that begin a line: one answer per typed line (more
+        prompts than lines, which a device would not print, stay in the last answer)."""
+        answers: list[list[str]] = [[]]
+        for text in output.split("\n"):
+            start = self._prompt_re.match(text) if len(answers) < count else None
+            if start is None:
+                answers[-1].append(text)
+            else:
+                answers.append([text[start.end():]])
+        answers += [[] for _ in range(count - len(answers))]
+        return ["\n".join(answer) for answer in answers]
+
     async def read_until(self, expect: tuple[Expect, ...], *, action: str | _Typed,
-                         wait: float | None = None) -> Reply:
-        """Read until the last line is one of `expect`; `wait` is the longest silence allowed."""
+                         wait: float | None = None, prompts: int = 1) -> Reply:
+        """Read until the last line is one of `expect`; `wait` is the longest silence allowed.
+        With `prompts` > 1 (typed-ahead lines), that many prompts end the exchange: the ones
+        before the last begin a line, followed by the next line's echo."""
         if self._chan is None:
             raise DeviceUnreachable(self.device.name, "not connected")
         silence = self.options.command_timeout if wait is None else wait
         loop = asyncio.get_running_loop()
-        read = _Read(expect, loop.create_future(), silence, time.monotonic())
+        read = _Read(expect, loop.create_future(), silence, time.monotonic(),
+                     prompts_left=prompts - 1)
         self._read = read
         try:
             early, self._early = self._early, []
@@ -277,6 +320,10 @@ class CliShell:
         self.provider.log_received(chunk)
         read.parts.append(chunk)
         newline = chunk.rfind("\n")
+        if read.prompts_left and newline >= 0:
+            for text in (read.tail + chunk[:newline]).split("\n"):
+                if self._prompt_re.match(text) is not None:
+                    read.prompts_left -= 1
         tail = read.tail + chunk if newline < 0 else chunk[newline + 1:]
         if self._chan is not None and PAGER.search(tail):
             read.parts = [_without_tail(read.parts, tail)]
@@ -287,7 +334,7 @@ class CliShell:
                 return
             tail = ""
         read.tail = tail
-        found = self._match(tail, read.expect) if tail else None
+        found = self._match(tail, read.expect) if tail and read.prompts_left <= 0 else None
         if found is not None:
             self.provider.flush_dialogue()
             read.done.set_result(Reply(_clean(_without_tail(read.parts, tail)), found,
@@ -348,6 +395,9 @@ class _Read:
     tail: str = ""
     """The text after the last newline: only that is ever matched, so a long output costs
     one pass, not one per chunk."""
+    prompts_left: int = 0
+    """Prompts still to come at the start of a line before the one that ends the exchange
+    (typed-ahead lines); 0 for one line."""
     timer: asyncio.TimerHandle | None = None
 
 

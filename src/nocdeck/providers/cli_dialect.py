@@ -48,6 +48,10 @@ class CliDialect:
     error: re.Pattern[str]
     """A line of the device's reply that means the line sent was refused."""
     uses_commit: bool = False
+    type_ahead: bool = False
+    """Config lines may go out in one write, answers read after: the platform edits a
+    candidate, so a refused line means nothing is applied (it is discarded), whatever was
+    typed after it. Never for IOS-like CLIs, where each line takes effect as it is read."""
 
     @property
     def error_pattern(self) -> str:
@@ -81,6 +85,11 @@ class HostPrompt:
 
     def fullmatch(self, text: str) -> re.Match[str] | None:
         match = self.pattern.fullmatch(text)
+        return match if match is not None and match.group("host") == self.host else None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        """The prompt at the start of `text` (what follows it is typed input's echo)."""
+        match = self.pattern.match(text)
         return match if match is not None and match.group("host") == self.host else None
 
 
@@ -126,6 +135,7 @@ DIALECTS: dict[str, CliDialect] = {
         commit_confirmed="commit confirmed {minutes}",
         error=re.compile(_JUNOS_ERRORS, re.IGNORECASE),
         uses_commit=True,
+        type_ahead=True,
     ),
 }
 DIALECTS["cisco_xe"] = DIALECTS["cisco_ios"]
