@@ -32,3 +32,21 @@ def test_a_module_that_fails_to_import_leaves_the_collector_as_it_was(
     import gc
 
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("users", [None, "0"], ids=["unset", "user-set-0"])
+def test_pydantic_plugins_are_not_searched_unless_the_user_asks(users: str | None) -> None:
+    """pydantic reads every installed distribution's metadata for plugins at each start;
+    nocdeck turns that off, and a user's own setting of the variable is kept."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if users is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = users
+    code = ("import os, nocdeck.inventory.models\n"
+            "from pydantic.plugin import _loader\n"
+            "print(os.environ['PYDANTIC_DISABLE_PLUGINS'], _loader._plugins is None)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True, env=env)
+    searched = users is not None  # the user's "0" keeps pydantic's search on
+    assert result.stdout.split() == [users or "__all__", str(not searched)]
