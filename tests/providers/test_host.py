@@ -210,3 +210,18 @@ def test_the_host_exits_when_nocdeck_is_killed(lab: LabHandle, tmp_path: Path) -
     finally:
         if holder.poll() is None:
             holder.kill()
+
+
+def test_the_host_gets_what_a_session_reads_and_none_of_the_inventory_data(
+        lab: LabHandle) -> None:
+    device = lab.device("cisco_ios")
+    assert device.interfaces  # the lab's devices carry their ports
+    view = host_module.session_view(device)
+    # Everything a provider reads to log in and talk to the device is there...
+    for name in ("name", "platform", "host", "port", "credentials", "username",
+                 "host_key_check", "provider", "manufacturer", "software_version"):
+        assert getattr(view, name) == getattr(device, name), name
+    # ...and nothing of the inventory it never reads (it would cross the socket per device).
+    assert (view.interfaces, view.vlans, view.vrfs, view.prefixes, view.ip_addresses,
+            view.vars) == ([], [], [], [], [], {})
+    assert device.interfaces  # the engine's own copy is untouched

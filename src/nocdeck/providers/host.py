@@ -93,6 +93,14 @@ def _started() -> ProviderHost | None:
         return None
 
 
+def session_view(device: Device) -> Device:
+    """The device as a session needs it (where, how, which credentials), without its
+    inventory data (interfaces, VLANs, addresses, vars): ~50 objects per device that the
+    host would unpickle and never read."""
+    return device.model_copy(update={"interfaces": [], "vlans": [], "vrfs": [],
+                                     "prefixes": [], "ip_addresses": [], "vars": {}})
+
+
 class ProviderHost:
     """One host process and the calls in flight to it."""
 
@@ -207,7 +215,7 @@ class ProviderHost:
         provider_id = next(self._ids)
         self._providers[provider_id] = provider
         self._share_secrets(provider.redactor.known)
-        self._send((wire.OPEN, provider_id, provider.name, provider.device,
+        self._send((wire.OPEN, provider_id, provider.name, session_view(provider.device),
                     provider.credentials, provider.options, provider.workers))
         return provider_id
 
