@@ -4,6 +4,7 @@ across processes, two runs on one device never interleave, kill -9 mid-push is r
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -78,7 +79,6 @@ def call(command: list[str], user: str, timeout: float = 60) -> subprocess.Compl
 
 
 def show(store_url: str, execution_id: str) -> dict[str, object]:
-    import json
 
     async def read() -> dict[str, object]:
         from nocdeck.store import Store
@@ -142,6 +142,9 @@ def test_approval_stops_then_the_waiting_requester_runs_it(
     assert "192.0.2.50" in lab.running_config("r1")
     record = show(store_url, execution_id)
     assert record["status"] == "completed" and record["approved_by"] == "bob@noc"
+    shown = call(nocdeck(store_url, inventory, "show", execution_id, "--json"), "bob@noc")
+    (device,) = json.loads(shown.stdout)["devices"]
+    assert "intent: push 1 line (step" in device["dialogue"], device["dialogue"]
     again = call(nocdeck(store_url, inventory, "approve", execution_id), "carol@noc")
     assert again.returncode == 2 and "not awaiting_approval" in again.stderr
 
@@ -149,7 +152,7 @@ def test_approval_stops_then_the_waiting_requester_runs_it(
 def test_no_wait_then_reject_never_pushes(lab: LabThread, inventory: Path,
                                           store_url: str) -> None:
     asked = call(nocdeck(store_url, inventory, "run", "ntp-servers", "-i", "device=r2", "-i",
-                         "servers=192.0.2.51", "--yes", "--no-wait"), "alice@noc")
+                         "servers=192.0.2.51,192.0.2.52", "--yes", "--no-wait"), "alice@noc")
     assert asked.returncode == 0, asked.stderr
     execution_id = latest_run(store_url)
     # the next step, on one line even in a pipe, ready to copy
@@ -162,6 +165,9 @@ def test_no_wait_then_reject_never_pushes(lab: LabThread, inventory: Path,
     assert rejected.returncode == 0, rejected.stderr
     assert show(store_url, execution_id)["status"] == "rejected"
     assert config_lines(lab, "r2") == []
+    # the record shows the inputs as they were typed, ready to run again
+    text = call(nocdeck(store_url, inventory, "show", execution_id), "bob@noc")
+    assert "Inputs:       device=r2, servers=192.0.2.51,192.0.2.52\n" in text.stdout
 
 
 def test_no_terminal_and_no_yes_is_exit_2_and_records_nothing(
@@ -421,7 +427,6 @@ def test_a_canary_that_passes_lets_the_others_go_on(lab: LabThread, inventory: P
 def step_kinds(store_url: str, inventory: Path, label: str, wait_for: str, go_on: bool
                ) -> tuple[subprocess.CompletedProcess[str], dict[str, tuple[str, str]]]:
     """Run the step-kinds workflow on r1; its steps as (status, error) by name."""
-    import json
 
     done = call(nocdeck(store_url, inventory, "run", "step-kinds", "--yes", "-i", "device=r1",
                         "-i", f"label={label}", "-i", f"wait_for={wait_for}",
@@ -519,7 +524,6 @@ def test_a_store_that_goes_away_mid_run_stops_it_and_the_record_shows_every_chan
     """The shared PostgreSQL store stops taking connections while one device is changed:
     one line naming the store, exit 2, no other device started, every change on a device
     in the record; when the store is back, the run is recovered and retried."""
-    import json
 
     database = pg_databases.create()
     store_url = pg_url(database)

@@ -60,7 +60,8 @@ async def test_run_pushes_then_a_second_run_is_no_change(
     (device,) = detail.devices
     assert device.status == "completed" and device.changed
     assert device.backup_before_id is not None and device.backup_after_id is not None
-    assert "intent: push" in (device.dialogue or "")
+    assert len(device.pushed_lines) == 2  # interface, description
+    assert "intent: push 2 lines (step" in (device.dialogue or "")
     assert any("uplink to core 7" in line for line in device.pushed_lines)
     assert [s.status for s in detail.steps] == ["completed"]
     assert any(isinstance(e, ev.RunFinished) and e.status == "completed" for e in events)

@@ -41,6 +41,7 @@ from nocdeck.catalog.templates import TemplateCache
 from nocdeck.config import Settings, user_config_dir
 from nocdeck.errors import CatalogError
 from nocdeck.inventory.models import Device
+from nocdeck.wording import counted
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 """The catalog shipped inside the package."""
@@ -227,7 +228,7 @@ def load_layers(layers: list[Layer]) -> Catalog:
     catalog, problems = build_catalog(layers, trust_checked=True)
     if problems:
         count = len(problems)
-        raise CatalogError(f"the catalog has {count} problem{'s' if count != 1 else ''} "
+        raise CatalogError(f"the catalog has {counted(count, 'problem')} "
                            "(run: nocdeck catalog validate)", [str(p) for p in problems])
     return catalog
 

@@ -15,6 +15,7 @@ import click
 from nocdeck.catalog import BUNDLED_DIR, Catalog, Layer, build_catalog, configured_layers
 from nocdeck.catalog.catalog import load_catalog
 from nocdeck.commands.common import CliState, echo_json, pass_state
+from nocdeck.wording import counted
 
 
 @click.group("catalog")
@@ -22,17 +23,13 @@ def catalog_group() -> None:
     """Validate and list the catalog of tasks and workflows."""
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def _summary(catalog: Catalog) -> str:
     return ", ".join([
-        _count(len(catalog.tasks), "task"),
-        _count(len(catalog.implementations), "implementation"),
-        _count(len(catalog.workflows), "workflow"),
-        _count(len(catalog.forms), "form"),
-        _count(len(catalog.compliance_checks), "compliance check"),
+        counted(len(catalog.tasks), "task"),
+        counted(len(catalog.implementations), "implementation"),
+        counted(len(catalog.workflows), "workflow"),
+        counted(len(catalog.forms), "form"),
+        counted(len(catalog.compliance_checks), "compliance check"),
     ])
 
 
@@ -63,7 +60,7 @@ def validate(state: CliState, directory: str | None, as_json: bool) -> None:
         for problem in problems:
             click.echo(str(problem))
         if problems:
-            click.echo(f"{_count(len(problems), 'problem')} found", err=True)
+            click.echo(f"{counted(len(problems), 'problem')} found", err=True)
         else:
             click.echo(f"catalog OK: {_summary(catalog)} (revision {catalog.revision})")
     if problems:

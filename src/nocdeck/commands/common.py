@@ -33,11 +33,6 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
-def counted(count: int, noun: str) -> str:
-    """`1 device`, `2 devices`: a count and its noun, as a person writes it."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from a click command (one event loop per command)."""
     return asyncio.run(coro)

@@ -23,6 +23,7 @@ from nocdeck.providers.hostkeys import (
     fingerprint,
     known_hosts_path,
 )
+from nocdeck.wording import counted
 
 
 @click.group("hosts")
@@ -77,5 +78,5 @@ def trust(state: CliState, devices: tuple[str, ...], yes: bool, replace: bool) -
                 click.echo("  not trusted")
                 continue
         removed = add_trusted_key(path, device.host, device.port, key, replace=replace)
-        note = f" (replaced {removed} old line{'s' if removed != 1 else ''})" if removed else ""
+        note = f" (replaced {counted(removed, 'old line')})" if removed else ""
         click.echo(f"  trusted in {path}{note}")

@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
-from nocdeck.commands.common import CliState, counted, echo_json, pass_state, run_async
+from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
 from nocdeck.engine import events as ev
 from nocdeck.engine.plan import DevicePlan, PlanRequest, PlanResult, plan
 from nocdeck.errors import BadInput
+from nocdeck.wording import counted
 from nocdeck.workspace import open_workspace
 
 

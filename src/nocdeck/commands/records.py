@@ -7,6 +7,7 @@ from any jump host that reaches it. The `--json` shapes are documented in docs/c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import click
@@ -30,6 +31,19 @@ def iso(moment: dt.datetime | None) -> str | None:
     """A UTC timestamp as JSON shows it: `2026-11-24T04:07:50.047317Z`."""
     return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace(
         "+00:00", "Z")
+
+
+def input_text(value: Any) -> str:
+    """An input as `--input NAME=VALUE` takes it: a list of plain values comma-separated, a
+    string as is, anything else as JSON (what `--input` parses back to the same value)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(
+            (isinstance(item, (int, float)) and not isinstance(item, bool))
+            or (isinstance(item, str) and item and "," not in item and item == item.strip())
+            for item in value):
+        return ",".join(str(item) for item in value)
+    return json.dumps(value, default=str)
 
 
 def short_time(moment: dt.datetime | None) -> str:
@@ -162,7 +176,7 @@ def _print_detail(detail: ExecutionDetail) -> None:
         ("Ticket", record.ticket), ("Reason", record.reason),
         ("Started", short_time(record.started_at) if record.started_at else None),
         ("Finished", short_time(record.finished_at) if record.finished_at else None),
-        ("Inputs", ", ".join(f"{k}={v}" for k, v in record.inputs.items()) or "-"),
+        ("Inputs", ", ".join(f"{k}={input_text(v)}" for k, v in record.inputs.items()) or "-"),
         ("Error", record.error),
     ]
     for label, value in lines:

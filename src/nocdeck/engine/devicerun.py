@@ -45,6 +45,7 @@ from nocdeck.redaction import GLOBAL_REDACTOR
 from nocdeck.store import DeviceStatus, StepStatus, Store
 from nocdeck.store.progress import DeviceProgress
 from nocdeck.store.types import utcnow
+from nocdeck.wording import counted
 
 if TYPE_CHECKING:  # a run without Nautobot steps never imports the client (httpx)
     from nocdeck.inventory.nautobot.actions import ActionResult
@@ -215,8 +216,9 @@ class DeviceRun:
             self._skip_all(StepStatus.CANCELLED, 0)
             return await self._finish(DeviceStatus.FAILED, (
                 f"{self.name}: the running config changed since the plan was approved (it "
-                f"would now push {len(now)} lines, not the {len(self.job.approved_lines)} "
-                "approved); nothing pushed - plan and request again"))
+                f"would now push {counted(len(now), 'line')}, not the "
+                f"{len(self.job.approved_lines)} approved); nothing pushed - plan and request "
+                "again"))
         error = await self._steps()
         if error is not None and self.nautobot and scope.workflow.rollback_on_failure:
             error = await self._revert_nautobot(error)
@@ -351,8 +353,8 @@ class DeviceRun:
         sent: list[str] = []
 
         def intend(lines: Sequence[str]) -> None:
-            self.session.note(f"intent: push {len(lines)} lines (step {rendered.step.name!r}): "
-                              + " | ".join(_masked(lines)))
+            self.session.note(f"intent: push {counted(len(lines), 'line')} "
+                              f"(step {rendered.step.name!r}): " + " | ".join(_masked(lines)))
 
         lines = self._preview(self.running, rendered.lines).push
         if lines:  # committed by the session before it touches the device
@@ -479,7 +481,7 @@ class DeviceRun:
         undo = inverse(platform, self.before, self.pushed)
         for left in undo.left_alone:
             self.session.note(f"rollback leaves alone {left.line!r}: {left.reason}")
-        self.session.note(f"rollback: push the inverse, {len(undo.lines)} lines: "
+        self.session.note(f"rollback: push the inverse, {counted(len(undo.lines), 'line')}: "
                           + " | ".join(_masked(undo.lines)))
         await self._device()
         try:

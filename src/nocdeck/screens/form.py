@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from nocdeck.screens.widgets.fields import FormField
+from nocdeck.wording import counted
 
 if TYPE_CHECKING:
     from nocdeck.catalog import Catalog, RequestFormField, Workflow
@@ -183,7 +184,7 @@ class FormScreen(Screen[None]):
                 raw[field.spec.field_name] = ""
         error = self.query_one("#form-error", Static)
         if problems:
-            error.update(f"{problems} field{'s' if problems > 1 else ''} to correct")
+            error.update(f"{counted(problems, 'field')} to correct")
             return None
         from nocdeck.errors import InputError
 
