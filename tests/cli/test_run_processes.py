@@ -395,6 +395,39 @@ def test_the_failure_budget_is_exceeded_not_equalled_then_no_device_starts(
     assert "no new device starts" in done.stderr
 
 
+def test_batches_go_one_after_the_other_and_the_budget_counts_across_them(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"batches {time.monotonic_ns()}"
+    done = call(fleet_with(store_url, inventory, label, "--concurrency", "10", "--batch", "2"),
+                "alice@noc")
+    assert done.returncode == 0, done.stderr
+    assert "batch 2 of 2: r3" in done.stderr
+    shown = call(nocdeck(store_url, inventory, "show", run_id(done.stdout), "--json"),
+                 "alice@noc")
+    devices = {d["name"]: d for d in json.loads(shown.stdout)["devices"]}
+    assert all(d["status"] == "completed" for d in devices.values()), devices
+    # the second batch starts once the whole first batch has finished
+    assert devices["r3"]["started_at"] >= max(devices["r1"]["finished_at"],
+                                              devices["r2"]["finished_at"])
+
+    label = f"batch budget {time.monotonic_ns()}"
+    with faulted(lab, DeviceFaults(reject_pattern="description"), "r1", "r2"):
+        done = call(fleet_with(store_url, inventory, label, "--concurrency", "10",
+                               "--batch", "1", "--max-fail", "1"), "alice@noc")
+    assert done.returncode == 1, done.stderr
+    devices = show(store_url, run_id(done.stdout))["devices"]
+    assert isinstance(devices, dict)
+    # one failure per batch: the second exceeds the budget, the third batch never starts
+    assert devices["r1"][0] == devices["r2"][0] == "failed"
+    assert devices["r3"][0] == "cancelled"
+    assert "failure budget exceeded: 2 of 3 devices failed" in devices["r3"][2]
+    assert labelled(lab, label)["r3"] == 0
+
+    bad = call(fleet_with(store_url, inventory, label, "--batch", "0"), "alice@noc")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "--batch '0': a device count is a whole number, at least 1" in bad.stderr
+
+
 def test_a_failed_canary_stops_the_other_devices(lab: LabThread, inventory: Path,
                                                  store_url: str) -> None:
     label = f"canary {time.monotonic_ns()}"

@@ -24,7 +24,14 @@ from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.recovery import retry_targets
 from nocdeck.engine.run import PreparedRun, run
-from nocdeck.engine.runmodel import CancelToken, FailureBudget, RunOptions, RunRequest, RunResult
+from nocdeck.engine.runmodel import (
+    Batches,
+    CancelToken,
+    FailureBudget,
+    RunOptions,
+    RunRequest,
+    RunResult,
+)
 from nocdeck.errors import BadInput
 from nocdeck.workspace import open_workspace
 
@@ -141,8 +148,12 @@ def run_options(func: Any) -> Any:
                      "concurrency)."),
         click.option("--canary", type=click.IntRange(0), default=0, metavar="N",
                      help="Change N devices first, then ask before the rest."),
+        click.option("--batch", default=None, metavar="N|P%",
+                     help="After the canary, change N devices (or P% of them) at a time, "
+                     "each batch after the previous one has finished."),
         click.option("--max-fail", default="0", metavar="N|P%",
-                     help="Stop starting devices once more than this failed (default 0)."),
+                     help="Stop starting devices once more than this failed, counted across "
+                     "batches (default 0)."),
         click.option("--no-wait", is_flag=True,
                      help="When approval is needed, print the ID and exit 0 at once."),
         click.option("--lock", type=click.Choice(["wait", "refuse"]), default="wait",
@@ -156,9 +167,9 @@ def run_options(func: Any) -> Any:
     return func
 
 
-def build_options(concurrency: int | None, canary: int, max_fail: str, lock: str,
-                  lock_timeout: float, lease: float) -> RunOptions:
-    return RunOptions(concurrency=concurrency, canary=canary,
+def build_options(concurrency: int | None, canary: int, batch: str | None, max_fail: str,
+                  lock: str, lock_timeout: float, lease: float) -> RunOptions:
+    return RunOptions(concurrency=concurrency, canary=canary, batch=Batches.parse(batch),
                       max_fail=FailureBudget.parse(max_fail),
                       lock="refuse" if lock == "refuse" else "wait", lock_timeout=lock_timeout,
                       lease_seconds=lease)
@@ -242,11 +253,11 @@ def need_terminal(yes: bool) -> None:
 def run_command(state: CliState, workflow: str, inputs: tuple[str, ...],
                 devices: tuple[str, ...], filters: tuple[str, ...], ticket: str | None,
                 reason: str | None, yes: bool, as_json: bool, concurrency: int | None,
-                canary: int, max_fail: str, no_wait: bool, lock: str, lock_timeout: float,
-                lease: float) -> None:
+                canary: int, batch: str | None, max_fail: str, no_wait: bool, lock: str,
+                lock_timeout: float, lease: float) -> None:
     """Plan WORKFLOW, confirm, wait for approval if needed, push, and record it all."""
     need_terminal(yes)
-    options = build_options(concurrency, canary, max_fail, lock, lock_timeout, lease)
+    options = build_options(concurrency, canary, batch, max_fail, lock, lock_timeout, lease)
     request = RunRequest(workflow, parse_inputs(inputs), devices, filters,
                          requested_by=state.settings.user, ticket=ticket, reason=reason,
                          options=options)
@@ -260,8 +271,8 @@ def run_command(state: CliState, workflow: str, inputs: tuple[str, ...],
 @run_options
 @pass_state
 def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
-                  concurrency: int | None, canary: int, max_fail: str, no_wait: bool,
-                  lock: str, lock_timeout: float, lease: float) -> None:
+                  concurrency: int | None, canary: int, batch: str | None, max_fail: str,
+                  no_wait: bool, lock: str, lock_timeout: float, lease: float) -> None:
     """Re-plan a failed or interrupted run on the devices it did not finish; what is already
     in place is not pushed again."""
     need_terminal(yes)
@@ -278,8 +289,8 @@ def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
                              devices=() if device_inputs else tuple(names),
                              requested_by=state.settings.user, ticket=base.ticket,
                              reason=base.reason,
-                             options=build_options(concurrency, canary, max_fail, lock,
-                                                   lock_timeout, lease))
+                             options=build_options(concurrency, canary, batch, max_fail,
+                                                   lock, lock_timeout, lease))
         return await execute_request(state.settings, request, yes=yes, wait=not no_wait,
                                      as_json=as_json, retry_of=execution_id)
 

@@ -53,12 +53,52 @@ class FailureBudget:
 
 
 @dataclass(frozen=True)
+class Batches:
+    """`--batch N|P%`: after the canary, the devices change in batches of this many (or this
+    share of them), each batch starting once the one before has finished; unset: all at
+    once (as many at a time as the concurrency allows)."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> Batches:
+        if text is None or not text.strip():
+            return cls()
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
+        if match is None:
+            raise BadInput(f"--batch {text!r}: expected a device count (20) or a share (10%)")
+        number, percent = match.groups()
+        if percent:
+            value = float(number)
+            if not 0 < value <= 100:
+                raise BadInput(f"--batch {text!r}: a share is more than 0% and at most 100%")
+            return cls(percent=value)
+        if "." in number or int(number) < 1:
+            raise BadInput(f"--batch {text!r}: a device count is a whole number, at least 1")
+        return cls(count=int(number))
+
+    def size(self, total: int) -> int:
+        """Devices per batch out of `total` (at least 1; all of them when unset)."""
+        if self.count is not None:
+            return max(1, self.count)
+        if self.percent is not None:
+            return max(1, int(total * self.percent / 100))
+        return max(1, total)
+
+    def describe(self) -> str:
+        return f"{self.percent:g}%" if self.percent is not None else str(self.count or "all")
+
+
+@dataclass(frozen=True)
 class RunOptions:
     concurrency: int | None = None
     """Devices changed at once; None means the settings' `concurrency`."""
     canary: int = 0
     """Change this many devices first, then pause for confirmation (or go on)."""
     max_fail: FailureBudget = field(default_factory=lambda: FailureBudget(count=0))
+    batch: Batches = field(default_factory=Batches)
+    """After the canary, change the devices in batches, one batch after the other."""
     lock: LockMode = "wait"
     lock_timeout: float = 600.0
     """Seconds to wait for a device another run is changing, in `wait` mode."""
@@ -76,8 +116,9 @@ class RunOptions:
     def from_json(cls, data: Mapping[str, Any] | None) -> RunOptions:
         data = dict(data or {})
         budget = data.pop("max_fail", None) or {"count": 0}
+        batch = data.pop("batch", None) or {}
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, max_fail=FailureBudget(**budget))
+        return cls(**known, max_fail=FailureBudget(**budget), batch=Batches(**batch))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Which device starts when: bounded concurrency, the canary first, the failure budget, and
-cancellation (no new device starts; running ones finish or roll back)."""
+"""Which device starts when: bounded concurrency, the canary first, then batches one after
+the other, the failure budget counted across them, and cancellation (no new device starts;
+running ones finish or roll back)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,14 @@ async def change_devices(scope: RunScope, jobs: Sequence[DeviceJob], cancel: Can
         elif not stopped and confirm_canary is not None and not await confirm_canary(
                 f"canary done on {', '.join(names)}: change the other {len(rest)} devices?"):
             stopped = "stopped after the canary"
-    results += await asyncio.gather(*(one(job) for job in rest))
+    size = scope.options.batch.size(len(rest))
+    batches = [rest[start:start + size] for start in range(0, len(rest), size)]
+    for number, batch in enumerate(batches, start=1):
+        if len(batches) > 1 and not (cancel.cancelled or stopped):
+            note(f"batch {number} of {len(batches)}: "
+                 f"{', '.join(job.rendering.device.name for job in batch)}"
+                 + (f" ({failed} failed so far)" if failed else ""))
+        results += await asyncio.gather(*(one(job) for job in batch))
     return results
 
 
