@@ -111,6 +111,13 @@ async def test_rejected_line_rolls_back_to_the_backup(
     assert steps["Describe the port"].status == "failed"
     assert steps["Describe the port"].attempts == 1  # a rejected line is never retried
     assert steps["Check the port is in the VLAN"].status == "cancelled"
+    # each task step records the inputs it was rendered with (the interface as the device
+    # names it), the second one its input_mapping evaluated
+    assert steps["Set the access VLAN"].inputs == {"device": "r1", "vlan": 20,
+        "interface": "GigabitEthernet1/0/5", "description": "printer"}
+    assert steps["Describe the port"].inputs == {"interface": "GigabitEthernet1/0/5",
+                                                 "description": "printer"}
+    assert steps["Check the port is in the VLAN"].inputs is None  # not a task
 
 
 async def test_slow_device_times_out_and_is_retried(

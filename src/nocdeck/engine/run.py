@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inven
         NewStep(order=number, name=step.name, step_type=step.step_type, device=d.name,
                 status="pending" if d.changed else "skipped",
                 implementation=_implementation(d.rendering, number),
-                rendered_content=_rendered(d.rendering, number))
+                rendered_content=_rendered(d.rendering, number),
+                inputs=_step_inputs(d.rendering, number))
         for d in result.devices for number, step in enumerate(order, start=1)])
     return PreparedRun(record.id, result, needs_approval(workflow))
 
@@ -116,6 +118,26 @@ def _implementation(rendering: Any, order: int) -> str | None:
         if step.order == order:
             return str(step.implementation) if step.implementation else None
     return None
+
+
+def _step_inputs(rendering: Any, order: int) -> dict[str, Any] | None:
+    """A task step's inputs as the plan rendered them (its `input_mapping` evaluated; a
+    secret input still its `cred:` reference), as JSON, every string masked."""
+    for step in rendering.steps if rendering else ():
+        if step.order == order and not step.skipped:
+            plain = json.loads(json.dumps(dict(step.inputs), default=str))
+            return {key: _masked(value) for key, value in plain.items()}
+    return None
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return GLOBAL_REDACTOR.mask(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    return value
 
 
 def _rendered(rendering: Any, order: int) -> str | None:
