@@ -233,6 +233,15 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
     lab.set_faults("r1", DeviceFaults())
     assert show(store_url, execution_id)["status"] == "running"  # the dead process said so
     time.sleep(2.5)  # its lease runs out
+    # reading the records marks it (no inventory there, so no read-back yet) and says so
+    listed = call(nocdeck(store_url, inventory, "executions"), "bob@noc")
+    (row,) = [line for line in listed.stdout.splitlines() if line.startswith(execution_id)]
+    assert row.split()[3] == "interrupted", listed.stdout + listed.stderr
+    before = call(nocdeck(store_url, inventory, "show", execution_id), "bob@noc")
+    assert "  Status:       interrupted\n" in before.stdout, before.stdout + before.stderr
+    assert ("  r1  interrupted  (not read back yet: the next nocdeck run, approve or retry, "
+            "or the TUI, reads the device back)\n") in before.stdout, before.stdout
+    assert show(store_url, execution_id)["devices"]["r1"][1] is None  # type: ignore[index]
     shown = call(nocdeck(store_url, inventory, "retry", execution_id, "--yes", "--json"),
                  "alice@noc")
     record = show(store_url, execution_id)
@@ -241,6 +250,11 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
     assert status == "interrupted"
     assert outcome in ("applied", "partly_applied")
     assert "read back" in str(error)
+    after = call(nocdeck(store_url, inventory, "show", execution_id), "bob@noc")
+    words = str(outcome).replace("_", " ")
+    assert f"  r1  interrupted  (changed, after interruption: {words})\n" in after.stdout, \
+        after.stdout
+    assert "not read back yet" not in after.stdout
     assert shown.returncode == 0, shown.stderr
     assert "killed mid push" in lab.running_config("r1")
     vlan_lines = [line for line in config_lines(lab, "r1") if "access vlan 40" in line]
@@ -476,7 +490,9 @@ def test_waits_a_failing_check_that_continues_a_condition_and_a_notification(
     label = f"steps {time.monotonic_ns()}"
     done, steps = step_kinds(store_url, inventory, label, wait_for=label, go_on=True)
     assert done.returncode == 0, done.stderr
-    assert "r1: completed, changed" in done.stdout
+    # the device completed, and its line says which step failed and that it went on
+    assert ("r1: completed, changed: step 'A check that fails' failed (on_failure: "
+            "continue): ") in done.stdout
     assert steps["Describe the interface"][0] == "completed"
     assert steps["Settle"][0] == "completed"  # a fixed wait
     assert steps["Wait for the text"][0] == "completed"  # until the pushed text shows
@@ -486,6 +502,32 @@ def test_waits_a_failing_check_that_continues_a_condition_and_a_notification(
     assert steps["Go on?"][0] == "completed"
     assert steps["Tell the NOC"][0] == "completed"
     assert f"notification: {label} is on r1" in done.stderr
+
+
+def test_a_refused_push_that_continues_and_a_check_that_skips_the_rest_are_not_hidden(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    label = f"go on {time.monotonic_ns()}"
+    with faulted(lab, DeviceFaults(reject_pattern="description"), "r1"):
+        done = call(nocdeck(store_url, inventory, "run", "go-on-after-failures", "--yes",
+                            "-i", "device=r1", "-i", f"label={label}", options=FLEET_OPTIONS),
+                    "alice@noc")
+    assert done.returncode == 0, done.stderr  # the workflow chose to go on: no failed run
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("  r1: ")]
+    # (changed: the interface line was taken before its description was refused)
+    assert line.startswith("  r1: completed, changed: step 'Describe the interface' failed "
+                           "(on_failure: continue): r1: "), line
+    assert "rejected" in line
+    assert "; step 'A check that fails' failed (on_failure: skip_remaining): " in line
+    assert label not in lab.running_config("r1")
+    shown = call(nocdeck(store_url, inventory, "show", run_id(done.stdout), "--json"),
+                 "alice@noc")
+    record = json.loads(shown.stdout)
+    steps = {s["name"]: s["status"] for s in record["steps"]}
+    assert steps == {"Describe the interface": "failed", "A check that fails": "failed",
+                     "Tell the NOC": "skipped"}
+    (device,) = record["devices"]
+    assert device["status"] == "completed"
+    assert "Describe the interface" in device["error"]
 
 
 def test_a_false_condition_skips_the_rest_and_a_wait_that_never_passes_fails_the_device(

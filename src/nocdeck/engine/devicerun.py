@@ -111,6 +111,8 @@ class DeviceRun:
         """`pushed` as the record shows it."""
         self.step_outputs: dict[str, Any] = {}
         self.mapped: dict[str, Any] = {}
+        self.went_on: list[str] = []
+        """Steps that failed and whose `on_failure` let the device go on: said at its end."""
         self.junos_unconfirmed = False
         self.nautobot: list[tuple[int, ActionResult]] = []
         """(step order, what it did in Nautobot): reverted if the push fails."""
@@ -226,7 +228,9 @@ class DeviceRun:
             if self.junos_unconfirmed:
                 await self.session.call(lambda p: p.confirm_commit())
                 self.session.note("post-checks passed: commit confirmed")
-            return await self._finish(DeviceStatus.COMPLETED, None, **await self._read_back())
+            # A failure the workflow chose to go on after is no error, but it is not hidden.
+            return await self._finish(DeviceStatus.COMPLETED, "; ".join(self.went_on) or None,
+                                      **await self._read_back())
         if self.pushed and scope.workflow.rollback_on_failure:
             return await self._rollback(error)
         if self.junos_unconfirmed:
@@ -274,10 +278,10 @@ class DeviceRun:
                     error = f"{self.name}: {error}"
                 self._step(order, step, StepStatus.FAILED, error=error,
                                  attempts=max(1, self.session.attempts))
-                if step.on_failure == "continue":
-                    continue
-                if step.on_failure == "skip_remaining":
-                    skip_rest = True
+                if step.on_failure in ("continue", "skip_remaining"):
+                    self.went_on.append(f"step {step.name!r} failed (on_failure: "
+                                        f"{step.on_failure}): {error}")
+                    skip_rest = skip_rest or step.on_failure == "skip_remaining"
                     continue
                 self._skip_all(StepStatus.CANCELLED, order)
                 return error
