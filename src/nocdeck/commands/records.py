@@ -2,6 +2,9 @@
 
 These need no inventory and no catalog, only the store, so an auditor can read the records
 from any jump host that reaches it. The `--json` shapes are documented in docs/cli.md.
+`executions` and `show` first mark runs whose process died `interrupted`, so a dead run
+never reads as `running`; reading its devices back needs the inventory, and is left to the
+next command that has it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from typing import Any
 import click
 
 from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
+from nocdeck.errors import StoreError
 from nocdeck.store import (
     DeviceRecord,
+    DeviceStatus,
     EventRecord,
     ExecutionDetail,
     ExecutionKind,
@@ -25,6 +30,20 @@ from nocdeck.store import (
     Store,
 )
 from nocdeck.store.when import parse_when
+
+NOT_READ_BACK = ("not read back yet: the next nocdeck run, approve or retry, or the TUI, "
+                 "reads the device back")
+"""What `show` says of an interrupted device whose outcome is not recorded yet."""
+
+
+async def mark_dead_runs(store: Store) -> None:
+    """Mark runs whose owner's lease ran out `interrupted` before reading them. A store that
+    refuses the write (an auditor's read-only role) is still read: one note on stderr."""
+    try:
+        await store.mark_interrupted()
+    except StoreError as exc:
+        click.echo(f"note: runs whose process stopped still show as running: could not mark "
+                   f"them interrupted ({exc})", err=True)
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -131,6 +150,7 @@ def executions(state: CliState, as_json: bool, workflow: str | None, status: str
 
     async def fetch() -> tuple[str, list[ExecutionRecord]]:
         async with await Store.open(state.settings.effective_store_url) as store:
+            await mark_dead_runs(store)
             found = await store.list_executions(workflow=workflow, status=status, kind=kind,
                                                 device=device, requested_by=user,
                                                 since=after, until=before, limit=limit,
@@ -187,6 +207,8 @@ def _print_detail(detail: ExecutionDetail) -> None:
         notes = ["changed" if device.changed else "no change"]
         if device.outcome:
             notes.append(f"after interruption: {device.outcome.replace('_', ' ')}")
+        elif device.status == DeviceStatus.INTERRUPTED:
+            notes = [NOT_READ_BACK]
         click.echo(f"  {device.name}  {device.status}  ({', '.join(notes)})")
         if device.error:
             click.echo(f"    error: {device.error}")
@@ -215,6 +237,7 @@ def show(state: CliState, execution_id: str, as_json: bool) -> None:
 
     async def fetch() -> tuple[ExecutionDetail, list[EventRecord]]:
         async with await Store.open(state.settings.effective_store_url) as store:
+            await mark_dead_runs(store)
             full_id = await store.resolve_execution_id(execution_id)
             detail = await store.get_execution(full_id)
             events: list[EventRecord] = []

@@ -4,6 +4,8 @@ Only runs whose owner's lease has run out are touched, so one host never marks a
 host's live run. For each device that was being changed, the device is read back and the
 record says whether the planned change is applied, partly applied or not applied. `retry`
 re-plans from the device's state now, so it never re-pushes what is already in place.
+`nocdeck executions` and `show` mark runs too but have no inventory: the read-back of any
+device marked and not yet read back is done here, at the next start that has one.
 """
 
 from __future__ import annotations
@@ -23,23 +25,24 @@ RETRYABLE = {ExecutionStatus.FAILED, ExecutionStatus.INTERRUPTED, ExecutionStatu
 
 async def recover_interrupted(store: Store, *, inventory: Inventory | None, settings: Settings,
                               sink: ev.EventSink = ev.discard) -> list[str]:
-    """Mark dead runs `interrupted` and record what each interrupted push left on its device."""
+    """Mark dead runs `interrupted`, then record what each interrupted push not read back
+    yet left on its device, whichever process marked it. Without an inventory, marking only:
+    a later start with one reads the devices back."""
     marked = await store.mark_interrupted()
     for execution_id in marked:
         sink(ev.LogLine(execution_id=execution_id, direction="info",
                         text=f"execution {execution_id} was left running by a process that "
                              "stopped: marked interrupted"))
-        detail = await store.get_execution(execution_id)
-        for device in detail.devices:
-            if device.status == DeviceStatus.INTERRUPTED:
-                await _read_back(store, execution_id, device, inventory, settings)
+    if inventory is not None:
+        for device in await store.devices_to_read_back():
+            await _read_back(store, device.execution_id, device, inventory, settings)
     return marked
 
 
 async def _read_back(store: Store, execution_id: str, record: DeviceRecord,
-                     inventory: Inventory | None, settings: Settings) -> None:
+                     inventory: Inventory, settings: Settings) -> None:
     planned = list(record.lines_to_push)
-    device = inventory.get(record.name) if inventory is not None else None
+    device = inventory.get(record.name)
     outcome, note, applied = PushOutcome.UNKNOWN, "", list[str]()
     if not planned:
         outcome = PushOutcome.NOT_APPLIED

@@ -4,6 +4,8 @@ A holder renews its lease while it works; a holder that dies stops renewing, and
 lease has run out another run may take the device over, and `mark_interrupted` may mark its
 execution `interrupted`. One host never takes over another host's live lock or run.
 Leases compare this host's clock with the one that wrote them: keep jump hosts on NTP.
+Marking needs no inventory (`nocdeck executions` does it); reading the devices back does, so
+`devices_to_read_back` finds them later, whichever process marked them.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from nocdeck.store.base import StoreBase
 from nocdeck.store.events import EventsMixin
+from nocdeck.store.history import device_record
 from nocdeck.store.models import Backup, DeviceLock, Execution, ExecutionDevice, ExecutionStep
 from nocdeck.store.records import (
     DeviceLockRecord,
+    DeviceRecord,
     DeviceStatus,
     ExecutionStatus,
     LockAttempt,
@@ -145,16 +149,21 @@ class LeasesMixin(EventsMixin, StoreBase):
 
     async def mark_interrupted(self, now: dt.datetime | None = None) -> list[str]:
         """Mark runs whose owner's lease has expired `interrupted`, with their running steps
-        and devices; release their locks. Never touches a run whose lease is still live."""
+        and devices; release their locks. Never touches a run whose lease is still live.
+
+        A read first: with nothing to mark (nearly always) it takes no write lock, and a
+        store role that may only read (an auditor's) fails only when there is a run to mark.
+        """
         now = now or utcnow()
+        expired = (Execution.status.in_([ExecutionStatus.PENDING, ExecutionStatus.RUNNING]),
+                   Execution.lease_expires_at.is_not(None), Execution.lease_expires_at < now)
+        async with self._reading() as session:
+            if (await session.scalar(select(Execution.id).where(*expired).limit(1))) is None:
+                return []
         marked: list[str] = []
         async with self._writing() as session:
             rows = list(await session.scalars(
-                select(Execution)
-                .where(Execution.status.in_([ExecutionStatus.PENDING, ExecutionStatus.RUNNING]),
-                       Execution.lease_expires_at.is_not(None),
-                       Execution.lease_expires_at < now)
-                .with_for_update(skip_locked=True)))
+                select(Execution).where(*expired).with_for_update(skip_locked=True)))
             for row in rows:
                 previous = row.status
                 row.status, row.finished_at = ExecutionStatus.INTERRUPTED, now
@@ -177,6 +186,23 @@ class LeasesMixin(EventsMixin, StoreBase):
                                        "owner": row.owner or ""})
                 marked.append(row.id)
         return marked
+
+    async def devices_to_read_back(self) -> list[DeviceRecord]:
+        """The `interrupted` devices of interrupted runs with no outcome recorded yet (not
+        read back), whoever marked them; without their diff and dialogue. Through the
+        executions' status index and the devices' (execution, device) one: it reads only the
+        device rows of interrupted runs, which are few, and none when there is none."""
+        query = (select(ExecutionDevice)
+                 .join(Execution, Execution.id == ExecutionDevice.execution_id)
+                 .where(Execution.status == ExecutionStatus.INTERRUPTED,
+                        ExecutionDevice.status == DeviceStatus.INTERRUPTED,
+                        ExecutionDevice.outcome.is_(None))
+                 .order_by(ExecutionDevice.execution_id, ExecutionDevice.position,
+                           ExecutionDevice.device)
+                 .options(defer(ExecutionDevice.diff), defer(ExecutionDevice.dialogue)))
+        async with self._reading() as session:
+            rows = list(await session.scalars(query))
+        return [device_record(row, texts=False) for row in rows]
 
 
 def _take_locks(session: Session, requests: Sequence[LockRequest], pid: int
