@@ -11,6 +11,7 @@ import click
 from nocdeck.commands.common import CliState, echo_json, pass_state, run_async
 from nocdeck.engine import events as ev
 from nocdeck.engine.plan import DevicePlan, PlanRequest, PlanResult, plan
+from nocdeck.engine.retry import is_retry_note
 from nocdeck.errors import BadInput
 from nocdeck.wording import counted
 from nocdeck.workspace import open_workspace
@@ -85,9 +86,14 @@ def plan_command(state: CliState, workflow: str, inputs: tuple[str, ...],
                           reason=reason)
 
     def show_progress(event: ev.EngineEvent) -> None:
-        if not as_json and isinstance(event, ev.RunStarted):
+        if as_json:
+            return
+        if isinstance(event, ev.RunStarted):
             click.echo(f"planning {event.workflow} on {len(event.devices)} device(s)…",
                        err=True)
+        elif (isinstance(event, ev.LogLine) and event.direction == "info"
+              and is_retry_note(event.text)):
+            click.echo(f"{event.device} # {event.text}", err=True)  # as `nocdeck run` shows it
 
     async def go() -> PlanResult:
         async with open_workspace(state.settings) as ws:

@@ -3,7 +3,8 @@
 A plan never changes a device: it only reads the running config (no configuration mode is
 ever entered). Everything that can be wrong with the request (inputs, targets, resolution,
 templates) is found before anything is read or written, so a bad request leaves no record
-and touches nothing. What is stored is masked by `nocdeck.redaction`.
+and touches nothing. A read that fails on a transient error (timeout, refused connection) is
+retried as a run's push is (`engine.retry`). What is stored is masked by `nocdeck.redaction`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import PLATFORMS, preview
 from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.render import DeviceRendering, render_device
+from nocdeck.engine.retry import retry_transient
+from nocdeck.engine.runmodel import RunOptions
 from nocdeck.engine.targets import inputs_for_device, select_targets
-from nocdeck.errors import BadInput, NocdeckError
+from nocdeck.errors import TRANSIENT_ERRORS, BadInput, NocdeckError
 from nocdeck.inventory.models import Device, Inventory
 from nocdeck.providers.base import DialogueLine
 from nocdeck.providers.registry import provider_for
@@ -149,9 +152,13 @@ async def plan(
     sink: ev.EventSink = ev.discard,
     pool: ProviderPool | None = None,
     concurrency: int | None = None,
+    retries: int = RunOptions.retries,
+    backoff: float = RunOptions.backoff,
 ) -> PlanResult:
     """Plan `request` on every target and record it as an execution of kind `plan`.
     `concurrency`: devices read at once (default: the settings'; a run passes its own).
+    `retries`, `backoff`: how a read that failed on a transient error is tried again (the
+    defaults are a run's; a run passes its own).
 
     Raises BadInput (nothing read, nothing written) for a bad request; a device that cannot
     be read is recorded as failed and the others are still planned. With `pool`, each
@@ -196,7 +203,8 @@ async def plan(
                                    catalog.revision, renderings, settings,
                                    running or live_running_config(settings, sink,
                                                                   [execution_id]), sink,
-                                   pool=pool, concurrency=concurrency or settings.concurrency)
+                                   pool=pool, concurrency=concurrency or settings.concurrency,
+                                   retries=retries, backoff=backoff)
     finally:
         renewer.cancel()
 
@@ -215,7 +223,8 @@ async def _keep_lease(store: Store, execution_id: str, owner: str) -> None:
 async def _plan_targets(store: Store, execution_id: str, workflow: str, version: str,
                         revision: str, renderings: list[DeviceRendering], settings: Settings,
                         read: RunningConfigSource, sink: ev.EventSink,
-                        pool: ProviderPool | None = None, concurrency: int = 20) -> PlanResult:
+                        pool: ProviderPool | None = None, concurrency: int = 20, *,
+                        retries: int, backoff: float) -> PlanResult:
     sink(ev.RunStarted(execution_id=execution_id, workflow=workflow, kind="plan",
                        devices=tuple(r.device.name for r in renderings)))
     await store.add_steps(execution_id, [
@@ -229,7 +238,8 @@ async def _plan_targets(store: Store, execution_id: str, workflow: str, version:
 
     async def one(rendering: DeviceRendering) -> DevicePlan:
         async with gate:
-            return await _plan_device(rendering, read, execution_id, sink, pool)
+            return await _plan_device(rendering, read, execution_id, sink, pool,
+                                      retries=retries, backoff=backoff)
 
     device_plans = await asyncio.gather(*(one(r) for r in renderings))
     await store.update_devices(execution_id, [
@@ -246,13 +256,22 @@ async def _plan_targets(store: Store, execution_id: str, workflow: str, version:
 
 async def _plan_device(rendering: DeviceRendering, read: RunningConfigSource,
                        execution_id: str, sink: ev.EventSink,
-                       pool: ProviderPool | None = None) -> DevicePlan:
+                       pool: ProviderPool | None = None, *, retries: int,
+                       backoff: float) -> DevicePlan:
     device = rendering.device
     implementations = tuple(s.implementation for s in rendering.steps if s.implementation)
     sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name,
                                 status=DeviceStatus.RUNNING))
     try:
-        running = await read(device)
+        try:
+            running = await read(device)
+        except TRANSIENT_ERRORS as exc:
+            def note(text: str) -> None:
+                sink(ev.LogLine(execution_id=execution_id, device=device.name,
+                                direction="info", text=GLOBAL_REDACTOR.mask(text)))
+
+            running = await retry_transient(lambda: read(device), exc, retries=retries,
+                                            backoff=backoff, note=note)
     except NocdeckError as exc:
         sink(ev.DeviceStatusChanged(execution_id=execution_id, device=device.name,
                                     status=DeviceStatus.FAILED))

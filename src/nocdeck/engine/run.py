@@ -82,10 +82,12 @@ async def prepare_run(request: RunRequest, *, catalog: Catalog, inventory: Inven
                                     request.filters, request.requested_by, request.ticket,
                                     request.reason), catalog=catalog, inventory=inventory,
                         store=store, settings=settings, sink=sink, pool=pool,
-                        concurrency=request.options.concurrency)
-    if result.failed:
-        raise WorkFailed("could not plan " + "; ".join(f"{d.name}: {d.error}"
-                                                     for d in result.failed))
+                        concurrency=request.options.concurrency,
+                        retries=request.options.retries, backoff=request.options.backoff)
+    if result.failed:  # a device's error names it already
+        raise WorkFailed("could not plan " + "; ".join(
+            d.error if d.error and d.error.startswith(f"{d.name}: ") else f"{d.name}: {d.error}"
+            for d in result.failed))
     workflow = catalog.workflow(result.workflow)
     inputs = catalog.coerce_inputs(workflow.slug, request.inputs)
     context: dict[str, Any] = {"plan_id": result.execution_id,

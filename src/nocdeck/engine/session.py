@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
+from nocdeck.engine.retry import backoff_delay, retry_note
 from nocdeck.errors import TRANSIENT_ERRORS, DeviceError
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueLine, Provider
@@ -102,7 +103,6 @@ class DeviceSession:
                     continue
                 if self.attempts > self.retries:
                     raise
-                delay = self.backoff * 2 ** (self.attempts - 1)
-                self.note(f"{exc.detail}; retry {self.attempts} of {self.retries} in "
-                          f"{delay:g} s")
+                delay = backoff_delay(self.backoff, self.attempts)
+                self.note(retry_note(exc.detail, self.attempts, self.retries, delay))
                 await asyncio.sleep(delay)
