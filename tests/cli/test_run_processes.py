@@ -530,6 +530,31 @@ def test_a_refused_push_that_continues_and_a_check_that_skips_the_rest_are_not_h
     assert "Describe the interface" in device["error"]
 
 
+def test_a_validation_parses_show_version_with_textfsm_and_asserts_on_its_fields(
+        lab: LabThread, inventory: Path, store_url: str) -> None:
+    def check(same: bool) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+        label = f"textfsm {same} {time.monotonic_ns()}"
+        done = call(nocdeck(store_url, inventory, "run", "textfsm-check", "--yes", "-d", "r1",
+                            "-d", "r3", "-i", f"label={label}", "-i", f"same={same}",
+                            options=FLEET_OPTIONS), "alice@noc")
+        shown = call(nocdeck(store_url, inventory, "show", run_id(done.stdout), "--json"),
+                     "alice@noc")
+        return done, {f"{s['device']}": (s["error"] or s["status"])
+                      for s in json.loads(shown.stdout)["steps"]
+                      if s["name"] == "Hostname as parsed"}
+
+    done, checks = check(same=True)  # IOS and Junos: hostname parsed from show version
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert checks == {"r1": "completed", "r3": "completed"}
+    assert "r1 # check 'show version' passed" in done.stderr
+
+    done, checks = check(same=False)
+    assert done.returncode == 1
+    for name in ("r1", "r3"):  # the failed assertion, with the fields TextFSM parsed
+        assert "not true: (fields.hostname == device.name) == inputs.same" in checks[name]
+        assert f"'hostname': '{name}'" in checks[name]
+
+
 def test_a_false_condition_skips_the_rest_and_a_wait_that_never_passes_fails_the_device(
         lab: LabThread, inventory: Path, store_url: str) -> None:
     label = f"steps {time.monotonic_ns()}"

@@ -115,6 +115,10 @@ async def test_junos_commit_confirmed_rolls_back_unless_confirmed(
         result = await provider.push_config(description_lines("juniper_junos", interface, kept),
                                             confirm_minutes=1)
         assert not result.committed
+        # a post-check's command reads what the command said, not the device's notice
+        # before each prompt (`# commit confirmed will be rolled back in 1 minute`)
+        shown = (await provider.run_commands(["show version"]))["show version"]
+        assert "rolled back" not in shown and "Hostname:" in shown
         await provider.confirm_commit()
         result = await provider.push_config(
             description_lines("juniper_junos", interface, dropped), confirm_minutes=1)

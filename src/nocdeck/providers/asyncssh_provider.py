@@ -134,7 +134,8 @@ class AsyncsshProvider(Provider):
     async def run_commands(self, commands: Sequence[str]) -> dict[str, str]:
         check_read_only(commands, where=f"device {self.device.name}")
         async with self._lock:
-            return {command: (await self._run(command)).output for command in commands}
+            return {command: self.dialect.command_output((await self._run(command)).output)
+                    for command in commands}
 
     # -- changing ------------------------------------------------------------------------
     async def push_config(

@@ -48,6 +48,10 @@ class CliDialect:
     error: re.Pattern[str]
     """A line of the device's reply that means the line sent was refused."""
     uses_commit: bool = False
+    notice: re.Pattern[str] | None = None
+    """A line the device adds to a command's output that is not the command's (Junos's
+    `# commit confirmed will be rolled back in N minutes` before each prompt while a commit
+    is unconfirmed): removed, so a post-check's parser (TextFSM) sees what the command said."""
     type_ahead: bool = False
     """Config lines may go out in one write, answers read after: the platform edits a
     candidate, so a refused line means nothing is applied (it is discarded), whatever was
@@ -57,6 +61,10 @@ class CliDialect:
     def error_pattern(self) -> str:
         """The error regex as a string (netmiko's `error_pattern` takes one)."""
         return self.error.pattern
+
+    def command_output(self, text: str) -> str:
+        """A command's output without the device's own notices (`notice`)."""
+        return text if self.notice is None else self.notice.sub("", text)
 
     def prompt_for(self, host: str) -> HostPrompt:
         """Prompts of one device only, once its hostname is known (fewer false matches)."""
@@ -135,6 +143,7 @@ DIALECTS: dict[str, CliDialect] = {
         commit_confirmed="commit confirmed {minutes}",
         error=re.compile(_JUNOS_ERRORS, re.IGNORECASE),
         uses_commit=True,
+        notice=re.compile(r"(?m)^# commit confirmed will be rolled back in \d+ minutes?\r?\n?"),
         type_ahead=True,
     ),
 }
