@@ -170,6 +170,29 @@ def test_no_wait_then_reject_never_pushes(lab: LabThread, inventory: Path,
     assert "Inputs:       device=r2, servers=192.0.2.51,192.0.2.52\n" in text.stdout
 
 
+def test_only_a_named_approver_may_approve(lab: LabThread, inventory: Path,
+                                           store_url: str) -> None:
+    label = f"approvers {time.monotonic_ns()}"
+    asked = call(nocdeck(store_url, inventory, "run", "approved-by-carol", "-d", "r1", "-i",
+                         f"label={label}", "--yes", "--no-wait", options=FLEET_OPTIONS),
+                 "alice@noc")
+    assert asked.returncode == 0, asked.stderr
+    execution_id = latest_run(store_url)
+    bob = call(nocdeck(store_url, inventory, "approve", execution_id, options=FLEET_OPTIONS),
+               "bob@noc")
+    assert bob.returncode == 2 and "Traceback" not in bob.stderr
+    assert ("bob@noc may not approve approved-by-carol runs (approvers: carol)"
+            in bob.stderr), bob.stderr
+    assert show(store_url, execution_id)["status"] == "awaiting_approval"
+    assert labelled(lab, label)["r1"] == 0
+    carol = call(nocdeck(store_url, inventory, "approve", execution_id, "--comment", "ok",
+                         options=FLEET_OPTIONS), "carol@noc")
+    assert carol.returncode == 0, carol.stderr
+    record = show(store_url, execution_id)
+    assert record["status"] == "completed" and record["approved_by"] == "carol@noc"
+    assert label in lab.running_config("r1")
+
+
 def test_no_terminal_and_no_yes_is_exit_2_and_records_nothing(
         inventory: Path, store_url: str, lab: LabThread) -> None:
     result = call(nocdeck(store_url, inventory, "run", "interface-description", "-i",
