@@ -89,7 +89,7 @@ def plan_command(state: CliState, workflow: str, inputs: tuple[str, ...],
         if as_json:
             return
         if isinstance(event, ev.RunStarted):
-            click.echo(f"planning {event.workflow} on {len(event.devices)} device(s)…",
+            click.echo(f"planning {event.workflow} on {counted(len(event.devices), 'device')}…",
                        err=True)
         elif (isinstance(event, ev.LogLine) and event.direction == "info"
               and is_retry_note(event.text)):

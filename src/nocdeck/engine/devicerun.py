@@ -227,7 +227,9 @@ class DeviceRun:
         if error is None:
             if self.junos_unconfirmed:
                 await self.session.call(lambda p: p.confirm_commit())
-                self.session.note("post-checks passed: commit confirmed")
+                self.session.note("post-checks passed: commit confirmed" if not self.went_on
+                                  else "commit confirmed, though a step failed and its "
+                                  "on_failure went on")
             # A failure the workflow chose to go on after is no error, but it is not hidden.
             return await self._finish(DeviceStatus.COMPLETED, "; ".join(self.went_on) or None,
                                       **await self._read_back())

@@ -40,6 +40,7 @@ from nocdeck.store import (
     NewStep,
     Store,
 )
+from nocdeck.store.types import mask_json
 
 POLL_SECONDS = 0.5
 WAITER_LEASE = 7 * 24 * 3600.0
@@ -127,19 +128,10 @@ def _step_inputs(rendering: Any, order: int) -> dict[str, Any] | None:
     secret input still its `cred:` reference), as JSON, every string masked."""
     for step in rendering.steps if rendering else ():
         if step.order == order and not step.skipped:
-            plain = json.loads(json.dumps(dict(step.inputs), default=str))
-            return {key: _masked(value) for key, value in plain.items()}
+            masked: dict[str, Any] = mask_json(json.loads(json.dumps(dict(step.inputs),
+                                                                   default=str)))
+            return masked
     return None
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return GLOBAL_REDACTOR.mask(value)
-    if isinstance(value, list):
-        return [_masked(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _masked(item) for key, item in value.items()}
-    return value
 
 
 def _rendered(rendering: Any, order: int) -> str | None:

@@ -86,9 +86,6 @@ class Batches:
             return max(1, int(total * self.percent / 100))
         return max(1, total)
 
-    def describe(self) -> str:
-        return f"{self.percent:g}%" if self.percent is not None else str(self.count or "all")
-
 
 @dataclass(frozen=True)
 class RunOptions:

@@ -33,7 +33,7 @@ from nocdeck.errors import (
 )
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueSink, Provider, ProviderOptions, PushResult
-from nocdeck.providers.cli_dialect import dialect_for
+from nocdeck.providers.cli_dialect import DIALECTS
 from nocdeck.providers.hostkeys import HostKeyCheck, arm_netmiko
 from nocdeck.providers.netmiko_errors import is_dropped, translate
 from nocdeck.providers.netmiko_platforms import PLATFORMS, NetmikoPlatform, platform_for
@@ -264,9 +264,12 @@ class NetmikoProvider(Provider):
 
     async def run_commands(self, commands: Sequence[str]) -> dict[str, str]:
         check_read_only(commands, where=f"device {self.device.name}")
-        notices = dialect_for(self.device.platform)
-        return {command: notices.command_output(await self._send_command(command))
-                for command in commands}
+        # NX-OS, which netmiko drives, has no CLI dialect here, and no notice to remove.
+        dialect = DIALECTS.get(self.device.platform)
+        outputs = {command: await self._send_command(command) for command in commands}
+        if dialect is None:
+            return outputs
+        return {command: dialect.command_output(text) for command, text in outputs.items()}
 
     async def push_config(
         self, lines: Sequence[str], *, save: bool = False, confirm_minutes: int | None = None

@@ -197,7 +197,7 @@ class FormScreen(Screen[None]):
                 if named is not None:
                     named.show_error(message.strip())
                     shown += 1
-            error.update(str(exc) if not shown else f"{shown} field(s) to correct")
+            error.update(str(exc) if not shown else f"{counted(shown, 'field')} to correct")
             return None
 
     def action_preview(self) -> None:
