@@ -262,8 +262,9 @@ def test_kill_9_mid_push_is_interrupted_then_read_back_then_retried(
     assert row.split()[3] == "interrupted", listed.stdout + listed.stderr
     before = call(nocdeck(store_url, inventory, "show", execution_id), "bob@noc")
     assert "  Status:       interrupted\n" in before.stdout, before.stdout + before.stderr
-    assert ("  r1  interrupted  (not read back yet: the next nocdeck run, approve or retry, "
-            "or the TUI, reads the device back)\n") in before.stdout, before.stdout
+    assert ("  r1  interrupted  (not read back yet: the next nocdeck command that reaches "
+            "devices (plan, run, approve, retry, backup, ssh, the TUI) reads it back)\n"
+            ) in before.stdout, before.stdout
     assert show(store_url, execution_id)["devices"]["r1"][1] is None  # type: ignore[index]
     shown = call(nocdeck(store_url, inventory, "retry", execution_id, "--yes", "--json"),
                  "alice@noc")
@@ -459,6 +460,14 @@ def test_batches_go_one_after_the_other_and_the_budget_counts_across_them(
     assert devices["r3"][0] == "cancelled"
     assert "failure budget exceeded: 2 of 3 devices failed" in devices["r3"][2]
     assert labelled(lab, label)["r3"] == 0
+
+    # with a canary, a share is of the devices left after it: 50% of r2, r3 is one device
+    label = f"canary batches {time.monotonic_ns()}"
+    done = call(fleet_with(store_url, inventory, label, "--concurrency", "10", "--canary", "1",
+                           "--batch", "50%"), "alice@noc")
+    assert done.returncode == 0, done.stderr
+    assert "batch 1 of 2: r2\n" in done.stderr and "batch 2 of 2: r3\n" in done.stderr
+    assert all(count == 1 for count in labelled(lab, label).values())
 
     bad = call(fleet_with(store_url, inventory, label, "--batch", "0"), "alice@noc")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -43,6 +43,12 @@ async def test_marked_devices_wait_for_a_read_back_until_their_outcome_is_writte
     assert await store.mark_interrupted() == []
     assert len(await store.devices_to_read_back()) == 1, "still waiting: nobody read it back"
 
+    # two processes starting at once: exactly one takes the read-back
+    claims = await asyncio.gather(*(store.claim_read_back(dead, "edge-r1", by=f"p{n}")
+                                    for n in range(4)))
+    assert sorted(claims) == [False, False, False, True]
+    assert await store.devices_to_read_back() == []
+    assert await store.claim_read_back(dead, "edge-r1", by="late") is False
     await store.update_device(dead, "edge-r1", outcome="not_applied",
                               error="interrupted mid-run; read back: change not applied")
     assert await store.devices_to_read_back() == []

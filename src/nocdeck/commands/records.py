@@ -31,8 +31,8 @@ from nocdeck.store import (
 )
 from nocdeck.store.when import parse_when
 
-NOT_READ_BACK = ("not read back yet: the next nocdeck run, approve or retry, or the TUI, "
-                 "reads the device back")
+NOT_READ_BACK = ("not read back yet: the next nocdeck command that reaches devices (plan, "
+                 "run, approve, retry, backup, ssh, the TUI) reads it back")
 """What `show` says of an interrupted device whose outcome is not recorded yet."""
 
 

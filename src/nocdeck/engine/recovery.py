@@ -33,8 +33,15 @@ async def recover_interrupted(store: Store, *, inventory: Inventory | None, sett
         sink(ev.LogLine(execution_id=execution_id, direction="info",
                         text=f"execution {execution_id} was left running by a process that "
                              "stopped: marked interrupted"))
-    if inventory is not None:
-        for device in await store.devices_to_read_back():
+    waiting = await store.devices_to_read_back() if inventory is not None else []
+    if not waiting or inventory is None:
+        return marked
+    from nocdeck.engine.run import process_owner  # the rare case: not at every start
+
+    owner = process_owner(settings)
+    for device in waiting:
+        # Two processes starting at once find the same devices: one reads each back.
+        if await store.claim_read_back(device.execution_id, device.name, by=owner):
             await _read_back(store, device.execution_id, device, inventory, settings)
     return marked
 

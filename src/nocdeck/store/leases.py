@@ -30,6 +30,7 @@ from nocdeck.store.records import (
     DeviceStatus,
     ExecutionStatus,
     LockAttempt,
+    PushOutcome,
     StepStatus,
 )
 from nocdeck.store.types import utcnow
@@ -203,6 +204,21 @@ class LeasesMixin(EventsMixin, StoreBase):
         async with self._reading() as session:
             rows = list(await session.scalars(query))
         return [device_record(row, texts=False) for row in rows]
+
+
+    async def claim_read_back(self, execution_id: str, device: str, *, by: str) -> bool:
+        """Take the read-back of one interrupted device: True for exactly one caller, however
+        many processes start at once (its outcome goes from none to `unknown`, `by` in its
+        error until the read-back writes the real outcome)."""
+        async with self._writing() as session:
+            result = await session.execute(
+                update(ExecutionDevice)
+                .where(ExecutionDevice.execution_id == execution_id,
+                       ExecutionDevice.device == device,
+                       ExecutionDevice.outcome.is_(None))
+                .values(outcome=PushOutcome.UNKNOWN,
+                        error=f"interrupted mid-run; being read back by {by}"))
+        return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def _take_locks(session: Session, requests: Sequence[LockRequest], pid: int
