@@ -165,9 +165,17 @@ def test_no_wait_then_reject_never_pushes(lab: LabThread, inventory: Path,
     assert rejected.returncode == 0, rejected.stderr
     assert show(store_url, execution_id)["status"] == "rejected"
     assert config_lines(lab, "r2") == []
+    record = json.loads(call(nocdeck(store_url, inventory, "show", execution_id, "--json"),
+                             "bob@noc").stdout)
+    (device,) = record["devices"]  # nothing will run: not left pending
+    assert device["status"] == "cancelled"
+    assert device["error"] == "not started: rejected by bob@noc: wrong servers"
+    assert {s["status"] for s in record["steps"]} == {"cancelled"}
     # the record shows the inputs as they were typed, ready to run again
     text = call(nocdeck(store_url, inventory, "show", execution_id), "bob@noc")
     assert "Inputs:       device=r2, servers=192.0.2.51,192.0.2.52\n" in text.stdout
+    assert ("  r2  cancelled  (nothing pushed)\n"
+            "    error: not started: rejected by bob@noc: wrong servers\n") in text.stdout
 
 
 def test_only_a_named_approver_may_approve(lab: LabThread, inventory: Path,

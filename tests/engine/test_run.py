@@ -206,6 +206,8 @@ async def test_locked_device_is_refused_naming_the_holder(
     error = result.devices[0].error or ""
     assert "alice@jump1" in error and other.id in error and "since" in error
     assert config_lines(lab, "r1") == []
+    detail = await store.get_execution(result.execution_id)
+    assert [s.status for s in detail.steps] == ["cancelled"]  # not left pending
 
 
 WEBHOOK_WORKFLOW = """\

@@ -204,7 +204,8 @@ def _print_detail(detail: ExecutionDetail) -> None:
             click.echo(f"  {label + ':':<14}{value}")
     click.echo(f"Devices ({len(detail.devices)}):")
     for device in detail.devices:
-        notes = ["changed" if device.changed else "no change"]
+        notes = ["changed" if device.changed else
+                 "no change" if device.status == DeviceStatus.NO_CHANGE else "nothing pushed"]
         if device.outcome:
             notes.append(f"after interruption: {device.outcome.replace('_', ' ')}")
         elif device.status == DeviceStatus.INTERRUPTED:

@@ -180,8 +180,9 @@ class DeviceRun:
                 lease_seconds=scope.options.lease_seconds, mode=scope.options.lock,
                 wait_limit=scope.options.lock_timeout, sink=scope.sink, batch=scope.locks,
                 backed_up_since=scope.pool.backed_up_since if planned and scope.pool else None)
-        except NocdeckError as exc:
+        except NocdeckError as exc:  # refused or not free in time: none of its steps runs
             await self.session.close()
+            self._skip_all(StepStatus.CANCELLED, 0)
             return await self._finish(DeviceStatus.FAILED, GLOBAL_REDACTOR.mask(str(exc)))
         self.locked = True
         try:

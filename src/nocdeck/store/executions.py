@@ -63,6 +63,12 @@ def stored_inputs(inputs: Mapping[str, Any], secret_inputs: Collection[str]) -> 
     return stored
 
 
+NEVER_STARTED = frozenset({ExecutionStatus.AWAITING_APPROVAL, ExecutionStatus.PENDING,
+                           ExecutionStatus.SCHEDULED})
+"""A run in one of these has touched no device: rejecting or cancelling it ends its devices
+and steps too."""
+
+
 class ExecutionsMixin(EventsMixin, ProgressMixin, StoreBase):
     async def create_execution(
         self,
@@ -183,6 +189,22 @@ class ExecutionsMixin(EventsMixin, ProgressMixin, StoreBase):
                 row.owner = owner
             if lease_seconds is not None:
                 row.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
+            if status in (ExecutionStatus.REJECTED, ExecutionStatus.CANCELLED) \
+                    and previous in NEVER_STARTED:
+                # Nothing will run: its devices and steps say so, not `pending` forever.
+                why = (f"rejected by {rejected_by}: {rejected_reason}" if rejected_by
+                       else error or "cancelled")
+                await session.execute(
+                    update(ExecutionDevice)
+                    .where(ExecutionDevice.execution_id == execution_id,
+                           ExecutionDevice.status == DeviceStatus.PENDING)
+                    .values(status=DeviceStatus.CANCELLED, finished_at=now,
+                            error=f"not started: {why}"))
+                await session.execute(
+                    update(ExecutionStep)
+                    .where(ExecutionStep.execution_id == execution_id,
+                           ExecutionStep.status == StepStatus.PENDING)
+                    .values(status=StepStatus.CANCELLED))
             payload: dict[str, Any] = {"from": previous, "to": status}
             for key, value in (("error", error), ("approved_by", approved_by),
                                ("comment", approval_comment), ("rejected_by", rejected_by),
