@@ -201,6 +201,12 @@ def test_only_a_named_approver_may_approve(lab: LabThread, inventory: Path,
     assert label in lab.running_config("r1")
 
 
+def test_retry_of_an_unknown_run_says_so_first(inventory: Path, store_url: str) -> None:
+    result = call(nocdeck(store_url, inventory, "retry", "ex-nope"), "alice@noc")  # no --yes
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: no execution 'ex-nope' in store at {store_url}"
+
+
 def test_no_terminal_and_no_yes_is_exit_2_and_records_nothing(
         inventory: Path, store_url: str, lab: LabThread) -> None:
     result = call(nocdeck(store_url, inventory, "run", "interface-description", "-i",

@@ -275,12 +275,12 @@ def retry_command(state: CliState, execution_id: str, yes: bool, as_json: bool,
                   no_wait: bool, lock: str, lock_timeout: float, lease: float) -> None:
     """Re-plan a failed or interrupted run on the devices it did not finish; what is already
     in place is not pushed again."""
-    need_terminal(yes)
 
     async def go() -> RunResult:
         async with open_workspace(state.settings) as ws:
             base, names = await retry_targets(ws.store, execution_id)
             workflow = ws.need_catalog().workflow(base.workflow)
+        need_terminal(yes)  # after the ID: an unknown or finished run is said first
         device_inputs = workflow.device_inputs
         inputs = {key: [v for v in value if v in names]
                   if key in device_inputs and isinstance(value, list) else value
