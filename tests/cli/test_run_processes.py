@@ -637,6 +637,21 @@ def test_save_follows_the_workflow_policy(lab: LabThread, inventory: Path,
                 "alice@noc")
     assert done.returncode == 0, done.stderr
     assert saved in lab.device("r1").startup.render()  # save_config: true
+    dialogue = json.loads(call(nocdeck(store_url, inventory, "show", run_id(done.stdout),
+                                       "--json"), "alice@noc").stdout)["devices"][0]["dialogue"]
+    assert dialogue.count("> write memory") == 1, dialogue  # once, after the steps
+
+    # a change that fails is never saved: the startup config keeps what it had
+    startup = lab.device("r1").startup.render()
+    with faulted(lab, DeviceFaults(reject_pattern=r"^\s*description "), "r1"):
+        done = call(nocdeck(store_url, inventory, "run", "access-port-vlan", "-i", "device=r1",
+                            "-i", "interface=Gi1/0/6", "-i", "vlan=20", "-i",
+                            f"description=never {saved}", "--yes"), "alice@noc")
+    assert done.returncode == 1 and "rolled_back" in done.stdout, done.stdout + done.stderr
+    dialogue = json.loads(call(nocdeck(store_url, inventory, "show", run_id(done.stdout),
+                                       "--json"), "alice@noc").stdout)["devices"][0]["dialogue"]
+    assert "write memory" not in dialogue and "switchport access vlan 20" in dialogue
+    assert lab.device("r1").startup.render() == startup
 
 
 def test_a_run_whose_catalog_changed_after_its_plan_is_refused_at_approval(

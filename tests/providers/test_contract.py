@@ -93,6 +93,22 @@ async def test_save_puts_the_change_in_startup_and_reload_restores_it(
     assert saved in running and unsaved not in running
 
 
+async def test_save_config_on_its_own_saves_what_was_pushed_before(
+        make_provider: ProviderMaker, platform: str) -> None:
+    """The engine pushes each step unsaved and saves once every check passed."""
+    if platform == "juniper_junos":
+        pytest.skip("Junos has no startup config: a commit is what persists (tested below)")
+    tag = _tag()
+    provider, dialogue = make_provider(platform)
+    interface = first_interface(provider.device)
+    async with provider:
+        await provider.push_config(description_lines(platform, interface, tag))
+        assert tag not in await show_startup(provider)
+        await provider.save_config()
+        assert tag in await show_startup(provider)
+    assert [d.text for d in dialogue if d.direction == "sent"].count("write memory") == 1
+
+
 async def test_junos_commit_and_rollback(make_provider: ProviderMaker) -> None:
     first, second = _tag(), _tag()
     provider, _ = make_provider("juniper_junos")

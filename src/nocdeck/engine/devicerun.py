@@ -231,6 +231,8 @@ class DeviceRun:
                 self.session.note("post-checks passed: commit confirmed" if not self.went_on
                                   else "commit confirmed, though a step failed and its "
                                   "on_failure went on")
+            error = await self._save()
+        if error is None:
             # A failure the workflow chose to go on after is no error, but it is not hidden.
             return await self._finish(DeviceStatus.COMPLETED, "; ".join(self.went_on) or None,
                                       **await self._read_back())
@@ -240,6 +242,19 @@ class DeviceRun:
             self.session.note(f"not confirmed: Junos rolls the change back by itself in "
                               f"{scope.workflow.junos_commit_confirmed_minutes} minutes")
         return await self._finish(DeviceStatus.FAILED, error)
+
+    async def _save(self) -> str | None:
+        """`write memory` once, after every step and check passed (`save_config: true`), so
+        a change that fails its checks never reaches the startup config; the error if the
+        device refuses (a commit is what persists on Junos: nothing to do there)."""
+        if not (self.scope.workflow.save_config and self.pushed):
+            return None
+        try:
+            await self.session.call(lambda p: p.save_config())
+        except NocdeckError as exc:
+            return (f"{self.name}: the change passed its checks but was not saved: "
+                    f"{GLOBAL_REDACTOR.mask(str(exc))}")
+        return None
 
     async def _finish(self, status: str, error: str | None, **values: Any) -> DeviceResult:
         if self.locked:  # given back in the same transaction as the final status
@@ -380,8 +395,8 @@ class DeviceRun:
             if not lines:
                 return
             try:
-                await provider.push_config(
-                    lines, save=workflow.save_config and not junos,
+                await provider.push_config(  # saved once the device's checks pass (_save)
+                    lines,
                     confirm_minutes=workflow.junos_commit_confirmed_minutes if junos else None)
             except ChangeRejected as exc:  # what the device took before it refused a line
                 self._pushed(exc.applied, junos=junos)
@@ -493,8 +508,9 @@ class DeviceRun:
         await self._device()
         try:
             if undo.lines:
-                await self.session.call(lambda p: p.push_config(
-                    undo.lines, save=self.scope.workflow.save_config))
+                # never saved (saving comes after the checks): the startup config still
+                # holds what was there, so the rollback saves nothing either
+                await self.session.call(lambda p: p.push_config(undo.lines))
         except NocdeckError as exc:
             return await self._finish(DeviceStatus.FAILED,
                                       f"{error}; rollback failed too: {exc}")

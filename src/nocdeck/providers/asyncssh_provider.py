@@ -186,12 +186,7 @@ class AsyncsshProvider(Provider):
             raise rejected
         saved = dialect.uses_commit and committed
         if save and dialect.save:
-            for command in dialect.save:
-                reply = await self._run(command)
-                outputs.append(reply.output)
-                message = dialect.find_error(reply.output)
-                if message is not None:  # every line is in the running config already
-                    raise self._rejected(command, message, applied=tuple(lines))
+            outputs += await self._save(applied=tuple(lines))
             saved = True
         return PushResult(self.device.name, tuple(self.redactor.mask_line(ln) for ln in lines),
                           saved=saved, output=self.redactor.mask("\n".join(outputs)),
@@ -250,6 +245,24 @@ class AsyncsshProvider(Provider):
                   ) -> ChangeRejected:
         return ChangeRejected(self.device.name, self.redactor.mask_line(line),
                               self.redactor.mask(message), applied)
+
+    async def save_config(self) -> None:
+        if not self.dialect.save:
+            return
+        async with self._lock:
+            await self._save(applied=())
+
+    async def _save(self, *, applied: tuple[str, ...]) -> list[str]:
+        """`write memory`: its outputs; ChangeRejected if the device refuses (`applied`: the
+        lines already in the running config)."""
+        outputs = []
+        for command in self.dialect.save:
+            reply = await self._run(command)
+            outputs.append(reply.output)
+            message = self.dialect.find_error(reply.output)
+            if message is not None:
+                raise self._rejected(command, message, applied=applied)
+        return outputs
 
     async def confirm_commit(self) -> None:
         """Confirm a pending `commit confirmed` with a plain `commit` (Junos)."""

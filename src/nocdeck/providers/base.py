@@ -155,6 +155,12 @@ class Provider(ABC):
     async def confirm_commit(self) -> None:  # noqa: B027 - a no-op except on Junos
         """Confirm a pending `commit confirmed` (Junos); other platforms have none."""
 
+    async def save_config(self) -> None:  # noqa: B027 - a no-op where a commit persists
+        """Copy the running config to the startup config (IOS/EOS `write memory`), once a
+        change has passed its checks. Junos has nothing to save: a commit persists.
+
+        Raises ChangeRejected when the device refuses to save."""
+
     async def __aenter__(self) -> Self:
         await self.connect()
         return self

@@ -318,3 +318,6 @@ class RemoteProvider(Provider):
 
     async def confirm_commit(self) -> None:
         await self._call("confirm_commit")
+
+    async def save_config(self) -> None:
+        await self._call("save_config")

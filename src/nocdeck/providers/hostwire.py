@@ -46,7 +46,7 @@ FAILED = "failed"
 """(FAILED, call id, encoded error)"""
 
 CALLS = frozenset({"connect", "close", "get_running_config", "run_commands", "push_config",
-                   "confirm_commit"})
+                   "confirm_commit", "save_config"})
 """The Provider methods the host runs; nothing else is callable across the wire."""
 
 

@@ -37,7 +37,7 @@ from nocdeck.providers.cli_dialect import DIALECTS
 from nocdeck.providers.hostkeys import HostKeyCheck, arm_netmiko
 from nocdeck.providers.netmiko_errors import is_dropped, translate
 from nocdeck.providers.netmiko_platforms import PLATFORMS, NetmikoPlatform, platform_for
-from nocdeck.providers.netmiko_push import confirm, push
+from nocdeck.providers.netmiko_push import confirm, push, save_to_startup
 from nocdeck.providers.readonly import check_read_only
 from nocdeck.providers.workers import worker_pool
 from nocdeck.redaction import Redactor
@@ -280,6 +280,9 @@ class NetmikoProvider(Provider):
         if not self.platform.commits:
             return
         await confirm(self)
+
+    async def save_config(self) -> None:
+        await save_to_startup(self)
 
     # -- used by netmiko_push --------------------------------------------------------------
     async def in_thread(self, work: Callable[[BaseConnection], T], *, action: str) -> T:

@@ -141,17 +141,26 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
 
     saved = platform.commits and committed
     if save and not platform.commits:
-        provider.log_sent(platform.save_command)
-        output, message = await provider.in_thread(lambda c: _save(c, platform),
-                                                   action="saving the configuration")
-        outputs.append(output)
-        if message is not None:  # every line is in the running config already
-            raise ChangeRejected(device, platform.save_command, provider.redactor.mask(message),
-                                 tuple(lines))
+        outputs.append(await save_to_startup(provider, applied=tuple(lines)))
         saved = True
     return PushResult(device, tuple(provider.redactor.mask_line(ln) for ln in lines),
                       saved=saved, output=provider.redactor.mask("\n".join(outputs)),
                       committed=committed)
+
+
+async def save_to_startup(provider: NetmikoProvider, *, applied: tuple[str, ...] = ()) -> str:
+    """`write memory` (nothing where a commit persists): its output; ChangeRejected if the
+    device refuses (`applied`: the lines already in the running config)."""
+    platform = provider.platform
+    if platform.commits:
+        return ""
+    provider.log_sent(platform.save_command)
+    output, message = await provider.in_thread(lambda c: _save(c, platform),
+                                               action="saving the configuration")
+    if message is not None:
+        raise ChangeRejected(provider.device.name, platform.save_command,
+                             provider.redactor.mask(message), applied)
+    return output
 
 
 async def confirm(provider: NetmikoProvider) -> None:
