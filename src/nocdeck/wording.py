@@ -1,6 +1,9 @@
-"""How nocdeck words what it counts, in the CLI, the TUI and the record alike."""
+"""How nocdeck words counts and inputs, the same in the CLI, the TUI and the record."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 
 def counted(count: int, noun: str) -> str:
@@ -8,4 +11,17 @@ def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-__all__ = ["counted"]
+def input_text(value: Any) -> str:
+    """An input as `--input NAME=VALUE` takes it: a list of plain values comma-separated, a
+    string as is, anything else as JSON (what `--input` parses back to the same value)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(
+            (isinstance(item, (int, float)) and not isinstance(item, bool))
+            or (isinstance(item, str) and item and "," not in item and item == item.strip())
+            for item in value):
+        return ",".join(str(item) for item in value)
+    return json.dumps(value, default=str)
+
+
+__all__ = ["counted", "input_text"]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from nocdeck.catalog.inputs import coerce_value
-from nocdeck.commands.records import input_text
+from nocdeck.wording import input_text
 
 
 @pytest.mark.parametrize(("value", "schema", "text"), [

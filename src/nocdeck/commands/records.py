@@ -10,7 +10,6 @@ next command that has it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import click
@@ -30,6 +29,7 @@ from nocdeck.store import (
     Store,
 )
 from nocdeck.store.when import parse_when
+from nocdeck.wording import input_text
 
 NOT_READ_BACK = ("not read back yet: the next nocdeck command that reaches devices (plan, "
                  "run, approve, retry, backup, ssh, the TUI) reads it back")
@@ -50,19 +50,6 @@ def iso(moment: dt.datetime | None) -> str | None:
     """A UTC timestamp as JSON shows it: `2026-11-24T04:07:50.047317Z`."""
     return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace(
         "+00:00", "Z")
-
-
-def input_text(value: Any) -> str:
-    """An input as `--input NAME=VALUE` takes it: a list of plain values comma-separated, a
-    string as is, anything else as JSON (what `--input` parses back to the same value)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and value and all(
-            (isinstance(item, (int, float)) and not isinstance(item, bool))
-            or (isinstance(item, str) and item and "," not in item and item == item.strip())
-            for item in value):
-        return ",".join(str(item) for item in value)
-    return json.dumps(value, default=str)
 
 
 def short_time(moment: dt.datetime | None) -> str:

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from nocdeck.wording import input_text
+
 if TYPE_CHECKING:
     from nocdeck.screens.backend import Backend
     from nocdeck.store import ExecutionDetail
@@ -44,7 +46,8 @@ def describe_execution(detail: ExecutionDetail) -> Text:
         out.append(f"rejected by {ex.rejected_by}: {ex.rejected_reason}\n", "red")
     if ex.ticket or ex.reason:
         out.append(f"ticket {ex.ticket or '-'} · reason {ex.reason or '-'}\n")
-    out.append(f"inputs {dict(ex.inputs)}\ncatalog {ex.catalog_revision}\n")
+    shown_inputs = ", ".join(f"{k}={input_text(v)}" for k, v in ex.inputs.items()) or "-"
+    out.append(f"inputs {shown_inputs}\ncatalog {ex.catalog_revision}\n")
     out.append("\nSteps\n", "bold underline")
     for step in detail.steps:
         out.append(f"  {step.order}. {step.name} on {step.device or 'all'}: {step.status}"
@@ -53,6 +56,8 @@ def describe_execution(detail: ExecutionDetail) -> Text:
         out.append(f"\nDevice {device.name}: {device.status}", "bold underline")
         if device.error:
             out.append(f" — {device.error}", "red")
+        if device.status == "interrupted" and not device.outcome:
+            out.append(" (not read back yet)", "yellow")
         backups = [f"before #{device.backup_before_id}" if device.backup_before_id else "",
                    f"after #{device.backup_after_id}" if device.backup_after_id else ""]
         shown = ", ".join(b for b in backups if b)
