@@ -330,3 +330,18 @@ async def test_lines_taken_before_a_refused_one_are_rolled_back(
     assert not [line for line in device.pushed_lines if "refused" in line]
     assert "description nd taken" not in lab.running_config("r1")
     assert lab.running_config("r1") == before
+
+
+@pytest.mark.parametrize("name", ["r1", "r2", "r3"])
+async def test_the_bundled_login_banner_lands_then_is_no_change(
+        lab: Lab, store: Store, catalog: Catalog, name: str) -> None:
+    """A banner's body gets no prompt until its delimiter: the push must not wait for one."""
+    request = RunRequest("login-banner", {"device": name, "banner": "Authorized use only 7"},
+                         options=FAST)
+    result = await run(request, catalog=catalog, inventory=lab.inventory(), store=store,
+                       settings=Settings())
+    assert result.status == "completed", result
+    assert "Authorized use only 7" in lab.running_config(name)
+    again = await run(request, catalog=catalog, inventory=lab.inventory(), store=store,
+                      settings=Settings())
+    assert [d.status for d in again.devices] == ["no_change"]

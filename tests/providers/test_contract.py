@@ -109,6 +109,25 @@ async def test_save_config_on_its_own_saves_what_was_pushed_before(
     assert [d.text for d in dialogue if d.direction == "sent"].count("write memory") == 1
 
 
+BANNERS = {"cisco_ios": ["banner motd ^C", "{tag}", "second line", "^C"],
+           "arista_eos": ["banner motd", "{tag}", "second line", "EOF"],
+           "juniper_junos": ['set system login message "{tag}\\nsecond line"']}
+
+
+async def test_a_multi_line_banner_is_pushed_and_shown(make_provider: ProviderMaker,
+                                                      platform: str) -> None:
+    """A banner's lines get no prompt until its delimiter: the push must not wait for one."""
+    tag = _tag()
+    provider, _ = make_provider(platform)
+    async with provider:
+        started = time.monotonic()
+        result = await provider.push_config([line.format(tag=tag) for line in BANNERS[platform]])
+        assert time.monotonic() - started < 10  # no read waiting out the command timeout
+        assert result.committed
+        running = await provider.get_running_config()
+    assert tag in running and "second line" in running
+
+
 async def test_junos_commit_and_rollback(make_provider: ProviderMaker) -> None:
     first, second = _tag(), _tag()
     provider, _ = make_provider("juniper_junos")

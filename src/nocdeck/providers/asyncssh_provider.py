@@ -200,8 +200,19 @@ class AsyncsshProvider(Provider):
         for line in lines:
             register_line_secrets(self.redactor, line)
         if not self.dialect.type_ahead:
-            for line in lines:
-                yield line, (await self._run(line)).output
+            for block in self.dialect.config_blocks(lines):
+                if len(block) == 1:
+                    yield block[0], (await self._run(block[0])).output
+                    continue
+                shell = await self._session()
+                try:  # a banner: one prompt, after its closing line
+                    output = (await shell.block(block)).output
+                except DeviceError:
+                    await self._drop()
+                    raise
+                yield block[0], output
+                for line in block[1:]:
+                    yield line, ""
             return
         shell = await self._session()
         try:

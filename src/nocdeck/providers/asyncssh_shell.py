@@ -223,6 +223,21 @@ class CliShell:
         dialect whose `type_ahead` says a refused line cannot leave the rest applied."""
         if len(lines) == 1:
             return [await self.command(lines[0], wait=wait)]
+        self._write_lines(lines)
+        reply = await self.read_until(("prompt",), action=_Typed(self, lines[-1], False),
+                                      wait=wait, prompts=len(lines))
+        answers = self._answers(reply.output, len(lines))
+        return [Reply(_strip_echo(answer, line), "prompt", reply.prompt)
+                for answer, line in zip(answers, lines, strict=True)]
+
+    async def block(self, lines: Sequence[str], *, wait: float | None = None) -> Reply:
+        """Type lines the device answers with one prompt (a banner's header, body and closing
+        line: no prompt comes between them) in one write, and read up to that prompt."""
+        self._write_lines(lines)
+        return await self.read_until(("prompt",), action=_Typed(self, lines[-1], False),
+                                     wait=wait)
+
+    def _write_lines(self, lines: Sequence[str]) -> None:
         if self._chan is None or not self.alive:
             raise DeviceUnreachable(self.device.name, "not connected")
         for line in lines:
@@ -234,11 +249,6 @@ class CliShell:
             self.alive = False
             raise DeviceUnreachable(self.device.name,
                                     f"connection to {self.where} lost: {exc}") from None
-        reply = await self.read_until(("prompt",), action=_Typed(self, lines[-1], False),
-                                      wait=wait, prompts=len(lines))
-        answers = self._answers(reply.output, len(lines))
-        return [Reply(_strip_echo(answer, line), "prompt", reply.prompt)
-                for answer, line in zip(answers, lines, strict=True)]
 
     def _answers(self, output: str, count: int) -> list[str]:
         """`output` cut at the prompts that begin a line: one answer per typed line (more

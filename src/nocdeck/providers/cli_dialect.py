@@ -9,6 +9,7 @@ the asyncssh provider for all of it, the netmiko provider for the error patterns
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nocdeck.errors import BadInput
@@ -52,6 +53,9 @@ class CliDialect:
     """A line the device adds to a command's output that is not the command's (Junos's
     `# commit confirmed will be rolled back in N minutes` before each prompt while a commit
     is unconfirmed): removed, so a post-check's parser (TextFSM) sees what the command said."""
+    banner_end: str | None = None
+    """How a multi-line banner ends: `delimiter` (IOS: the character after `banner motd`,
+    or `^C`) or `EOF` (EOS); None where a banner is one statement (Junos)."""
     type_ahead: bool = False
     """Config lines may go out in one write, answers read after: the platform edits a
     candidate, so a refused line means nothing is applied (it is discarded), whatever was
@@ -61,6 +65,37 @@ class CliDialect:
     def error_pattern(self) -> str:
         """The error regex as a string (netmiko's `error_pattern` takes one)."""
         return self.error.pattern
+
+    def config_blocks(self, lines: Sequence[str]) -> list[list[str]]:
+        """`lines` in the groups a device answers with one prompt: a multi-line banner (its
+        header, body and closing line; the device prompts only after the closing line) is
+        one group, every other line a group of its own."""
+        blocks: list[list[str]] = []
+        index = 0
+        while index < len(lines):
+            closes = self._banner_closer(lines[index])
+            end = index
+            if closes is not None:
+                end = next((j for j in range(index + 1, len(lines)) if closes(lines[j])),
+                           len(lines) - 1)
+            blocks.append(list(lines[index:end + 1]))
+            index = end + 1
+        return blocks
+
+    def _banner_closer(self, line: str) -> Callable[[str], bool] | None:
+        """For a line that opens a multi-line banner, the test of its closing line."""
+        text = line.strip()
+        if self.banner_end == "EOF":
+            if _EOS_BANNER_OPEN.fullmatch(text):
+                return lambda other: other.strip() == "EOF"
+            return None
+        if self.banner_end == "delimiter":
+            match = _IOS_BANNER_OPEN.fullmatch(text)
+            if match is None or match.group("delimiter") in match.group("rest"):
+                return None  # one line: `banner motd ^Ctext^C`
+            delimiter = match.group("delimiter")
+            return lambda other: delimiter in other
+        return None
 
     def command_output(self, text: str) -> str:
         """A command's output without the device's own notices (`notice`)."""
@@ -101,6 +136,9 @@ class HostPrompt:
         return match if match is not None and match.group("host") == self.host else None
 
 
+_IOS_BANNER_OPEN = re.compile(r"banner\s+\S+\s+(?P<delimiter>\^C|\S)(?P<rest>.*)")
+_EOS_BANNER_OPEN = re.compile(r"banner\s+(?:motd|login)")
+
 _IOS_PROMPT = re.compile(
     r"(?P<host>[A-Za-z0-9][\w.\-/:]*)(?:\((?P<mode>[\w.\-]+)\))?(?P<level>[>#])\s?"
 )
@@ -122,10 +160,12 @@ _IOS_LIKE = {
 DIALECTS: dict[str, CliDialect] = {
     "cisco_ios": CliDialect(
         platform="cisco_ios", paging_off=("terminal length 0", "terminal width 511"),
+        banner_end="delimiter",
         **_IOS_LIKE,  # type: ignore[arg-type]
     ),
     "arista_eos": CliDialect(
         platform="arista_eos", paging_off=("terminal length 0", "terminal width 511"),
+        banner_end="EOF",
         **_IOS_LIKE,  # type: ignore[arg-type]
     ),
     "juniper_junos": CliDialect(

@@ -9,6 +9,7 @@ the partial candidate is discarded first (`rollback 0`) so a later commit cannot
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from netmiko import BaseConnection
@@ -16,6 +17,7 @@ from netmiko.exceptions import ConfigInvalidException
 
 from nocdeck.errors import BadInput, ChangeRejected
 from nocdeck.providers.base import PushResult, register_line_secrets
+from nocdeck.providers.cli_dialect import DIALECTS
 from nocdeck.providers.netmiko_platforms import NetmikoPlatform
 
 if TYPE_CHECKING:
@@ -33,6 +35,18 @@ def _send_line(conn: BaseConnection, line: str, error_pattern: str, timeout: flo
     except ConfigInvalidException as exc:
         return "", str(exc).split(", matched error: ", 1)[-1].strip()
     return str(output), None
+
+
+def _send_block(conn: BaseConnection, block: Sequence[str], platform: NetmikoPlatform,
+                timeout: float) -> tuple[str, str | None]:
+    """Send lines the device answers with one prompt (a banner's header, body and closing
+    line) in one write; read to the config prompt; the error message, if any."""
+    conn.write_channel("".join(conn.normalize_cmd(line) for line in block))
+    output = str(conn.read_until_pattern(
+        pattern=platform.prompt("config_prompt", conn.base_prompt), re_flags=re.M,
+        read_timeout=timeout))
+    problem = re.search(platform.error_pattern, output, flags=re.M)
+    return output, problem.group(0).strip() if problem else None
 
 
 def exchange(conn: BaseConnection, command: str, expect: str) -> str:
@@ -108,18 +122,28 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
                                         action="entering configuration mode")]
     rejected: ChangeRejected | None = None
     committed = True
-    for taken, line in enumerate(lines):
-        register_line_secrets(provider.redactor, line)
-        provider.log_sent(line)
-        output, message = await provider.in_thread(
-            lambda c, line=line: _send_line(c, line, platform.error_pattern, timeout),  # type: ignore[misc]
-            action="a config line")
+    dialect = DIALECTS.get(provider.device.platform)
+    taken = 0
+    for block in dialect.config_blocks(lines) if dialect else [[line] for line in lines]:
+        for line in block:
+            register_line_secrets(provider.redactor, line)
+            provider.log_sent(line)
+        if len(block) == 1:
+            output, message = await provider.in_thread(
+                lambda c, line=block[0]: _send_line(c, line, platform.error_pattern,  # type: ignore[misc]
+                                                    timeout),
+                action="a config line")
+        else:  # a banner: one prompt, after its closing line
+            output, message = await provider.in_thread(
+                lambda c, block=block: _send_block(c, block, platform, timeout),  # type: ignore[misc]
+                action="a banner")
         outputs.append(output)
         if message is not None:  # a candidate (Junos) is discarded: nothing was applied
-            rejected = ChangeRejected(device, provider.redactor.mask_line(line),
+            rejected = ChangeRejected(device, provider.redactor.mask_line(block[0]),
                                       provider.redactor.mask(message),
                                       () if platform.commits else tuple(lines[:taken]))
             break
+        taken += len(block)
     if rejected is None and platform.commits:
         command = "commit" if confirm_minutes is None else f"commit confirmed {confirm_minutes}"
         provider.log_sent(command)
