@@ -501,7 +501,7 @@ def test_a_failed_canary_stops_the_other_devices(lab: LabThread, inventory: Path
     assert isinstance(devices, dict)
     assert devices["r1"][0] == "failed"
     assert devices["r2"][0] == devices["r3"][0] == "cancelled"
-    assert "the canary failed on 1 of 1 devices" in devices["r2"][2]
+    assert "the canary failed on 1 of 1 device" in devices["r2"][2]
     touched = labelled(lab, label)  # r1 was sent the line it refused; the others nothing
     assert touched["r2"] == touched["r3"] == 0
     assert label not in lab.running_config("r1")

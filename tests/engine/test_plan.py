@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -121,6 +123,9 @@ async def test_unreachable_device_is_recorded_failed_with_its_name(
                                    "description": "x", "colour": "red"}, (), "'colour'"),
         ("interface-description", {"device": "r1", "interface": "Gi1/0/3",
                                    "description": "x"}, ("r*",), "not --device"),
+        # --device in place of the device input: said before the schema's missing 'device'
+        ("interface-description", {"interface": "Gi1/0/3", "description": "x"}, ("r1",),
+         "takes its devices from its input 'device': use --input device=NAME"),
     ],
 )
 async def test_bad_request_touches_nothing_and_records_nothing(
@@ -134,3 +139,19 @@ async def test_bad_request_touches_nothing_and_records_nothing(
     assert await store.list_executions() == before
     for name in ("r1", "r2", "r3"):
         assert lab.device(name).journal == []
+
+
+async def test_a_template_error_names_the_device_and_touches_nothing(
+        lab: Lab, store: Store, tmp_path: Path) -> None:
+    layer = tmp_path / "catalog"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "catalog", layer)
+    broken = layer / "templates" / "juniper_junos" / "fleet-description.j2"
+    broken.write_text("set system description {{ intended.lable }}\n")
+    catalog = load_catalog(Settings(catalog=[str(layer)]))
+    with pytest.raises(BadInput) as excinfo:
+        await plan(PlanRequest("fleet-description", {"label": "x"}, devices=("r1", "r3")),
+                   catalog=catalog, inventory=lab.inventory(), store=store,
+                   settings=Settings())
+    assert str(excinfo.value).startswith(f"device r3: {broken}:1: "), excinfo.value
+    assert await store.list_executions() == []
+    assert all(lab.device(name).journal == [] for name in ("r1", "r3"))

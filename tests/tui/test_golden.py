@@ -72,7 +72,7 @@ async def test_add_vlan_from_catalog_to_history(lab_settings: Settings, tmp_path
         assert isinstance(preview, PreviewScreen)
         await wait_for(pilot, lambda: preview.planned is not None, what="the plan")
         title = text(preview.query_one("#preview-title", Static))
-        assert "needs approval" in title and "1 of 1 devices change" in title
+        assert "needs approval" in title and "1 of 1 device to change" in title
         await wait_for(pilot, lambda: "vlan 777" in text(preview.query_one("#preview-push",
                                                                            Static)).lower(),
                        what="the lines to push")

@@ -33,6 +33,7 @@ from nocdeck.engine.runmodel import (
     RunResult,
 )
 from nocdeck.errors import BadInput
+from nocdeck.wording import counted
 from nocdeck.workspace import open_workspace
 
 STYLE = {"sent": "cyan", "received": "dim", "info": "yellow"}
@@ -149,8 +150,9 @@ def run_options(func: Any) -> Any:
         click.option("--canary", type=click.IntRange(0), default=0, metavar="N",
                      help="Change N devices first, then ask before the rest."),
         click.option("--batch", default=None, metavar="N|P%",
-                     help="After the canary, change N devices (or P% of them) at a time, "
-                     "each batch after the previous one has finished."),
+                     help="After the canary, change N devices at a time (or P% of those "
+                     "left after it, rounded down, at least 1), each batch once the one "
+                     "before has finished."),
         click.option("--max-fail", default="0", metavar="N|P%",
                      help="Stop starting devices once more than this failed, counted across "
                      "batches (default 0)."),
@@ -188,7 +190,7 @@ def print_plan(prepared: PreparedRun) -> None:
     for device in prepared.plan.devices:
         print_device_plan(device)
     click.echo(f"run {prepared.execution_id}: {prepared.changes} of "
-               f"{len(prepared.plan.devices)} devices to change"
+               f"{counted(len(prepared.plan.devices), 'device')} to change"
                + (" (approval required)" if prepared.approval_required else ""))
 
 
@@ -231,7 +233,8 @@ def report(result: RunResult, as_json: bool) -> None:
         echo_json(result.as_json())
     else:
         for device in result.devices:
-            detail = f": {device.error}" if device.error else ""
+            error = (device.error or "").removeprefix(f"{device.name}: ")
+            detail = f": {error}" if error else ""
             click.echo(f"  {device.name}: {device.status}"
                        f"{', changed' if device.changed else ''}{detail}")
         click.echo(f"run {result.execution_id}: {result.status}"

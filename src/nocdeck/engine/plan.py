@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nocdeck.catalog import Catalog, RenderMeta
+from nocdeck.catalog import Catalog, RenderMeta, Workflow
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import PLATFORMS, preview
@@ -23,8 +23,8 @@ from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.render import DeviceRendering, render_device
 from nocdeck.engine.retry import retry_transient
 from nocdeck.engine.runmodel import RunOptions
-from nocdeck.engine.targets import inputs_for_device, select_targets
-from nocdeck.errors import TRANSIENT_ERRORS, BadInput, NocdeckError
+from nocdeck.engine.targets import check_target_options, inputs_for_device, select_targets
+from nocdeck.errors import TRANSIENT_ERRORS, BadInput, NocdeckError, RenderError
 from nocdeck.inventory.models import Device, Inventory
 from nocdeck.providers.base import DialogueLine
 from nocdeck.providers.registry import provider_for
@@ -168,6 +168,8 @@ async def plan(
     if not workflow.enabled:
         raise BadInput(f"workflow {workflow.slug} is disabled in the catalog "
                        f"({catalog.where('workflow', workflow.slug)})")
+    # --device on a workflow with a device input: said before a schema error about that input
+    check_target_options(workflow, devices=request.devices, filters=request.filters)
     inputs = catalog.coerce_inputs(workflow.slug, request.inputs)
     targets = select_targets(workflow, inputs, inventory, devices=request.devices,
                              filters=request.filters)
@@ -178,9 +180,7 @@ async def plan(
     requested_by = request.requested_by or settings.user
     owner = _owner()
     meta = RenderMeta(requested_by=requested_by)
-    renderings = [render_device(catalog, workflow, device,
-                                inputs_for_device(workflow, inputs, device), meta=meta)
-                  for device in targets]
+    renderings = [_rendered(catalog, workflow, device, inputs, meta) for device in targets]
 
     record = await store.create_execution(
         kind="plan", workflow=workflow.slug, workflow_version=workflow.version,
@@ -207,6 +207,17 @@ async def plan(
                                    retries=retries, backoff=backoff)
     finally:
         renewer.cancel()
+
+
+def _rendered(catalog: Catalog, workflow: Workflow, device: Device,
+              inputs: dict[str, Any], meta: RenderMeta) -> DeviceRendering:
+    """One device's rendering; a template error names the device it failed for (the same
+    template may render for others), and stops the whole plan before anything is read."""
+    try:
+        return render_device(catalog, workflow, device,
+                             inputs_for_device(workflow, inputs, device), meta=meta)
+    except RenderError as exc:
+        raise RenderError(f"device {device.name}: {exc}") from None
 
 
 async def _keep_lease(store: Store, execution_id: str, owner: str) -> None:

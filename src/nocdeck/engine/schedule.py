@@ -12,6 +12,7 @@ from nocdeck.engine.devicerun import DeviceJob, RunScope
 from nocdeck.engine.runmodel import CancelToken, DeviceResult
 from nocdeck.store import DeviceStatus, StepStatus
 from nocdeck.store.types import utcnow
+from nocdeck.wording import counted
 
 Confirm = Callable[[str], Awaitable[bool]]
 
@@ -38,7 +39,8 @@ async def change_devices(scope: RunScope, jobs: Sequence[DeviceJob], cancel: Can
             if result.status in (DeviceStatus.FAILED, DeviceStatus.ROLLED_BACK):
                 failed += 1
                 if budget.exceeded(failed, total) and not stopped:
-                    stopped = (f"failure budget exceeded: {failed} of {total} devices failed "
+                    stopped = (f"failure budget exceeded: {failed} of "
+                               f"{counted(total, 'device')} failed "
                                f"(--max-fail {budget.describe()})")
                     note(stopped + "; no new device starts")
             return result
@@ -50,10 +52,11 @@ async def change_devices(scope: RunScope, jobs: Sequence[DeviceJob], cancel: Can
         names = tuple(job.rendering.device.name for job in canary)
         scope.sink(ev.CanaryDone(execution_id=scope.execution_id, devices=names, failed=failed))
         if failed and not stopped:
-            stopped = f"the canary failed on {failed} of {len(canary)} devices"
+            stopped = f"the canary failed on {failed} of {counted(len(canary), 'device')}"
             note(stopped + "; no other device starts")
         elif not stopped and confirm_canary is not None and not await confirm_canary(
-                f"canary done on {', '.join(names)}: change the other {len(rest)} devices?"):
+                f"canary done on {', '.join(names)}: change the other "
+                f"{counted(len(rest), 'device')}?"):
             stopped = "stopped after the canary"
     size = scope.options.batch.size(len(rest))
     batches = [rest[start:start + size] for start in range(0, len(rest), size)]

@@ -34,6 +34,15 @@ def _names(value: Any) -> list[str]:
     raise BadInput(f"device input: expected a device name or a list of names, got {value!r}")
 
 
+def check_target_options(workflow: Workflow, *, devices: Sequence[str],
+                         filters: Sequence[str]) -> None:
+    """BadInput when `--device`/`--filter` is given to a workflow with a device input."""
+    if workflow.device_inputs and (devices or filters):
+        name = workflow.device_inputs[0]
+        raise BadInput(f"workflow {workflow.slug} takes its devices from its input {name!r}: "
+                       f"use --input {name}=NAME, not --device/--filter")
+
+
 def select_targets(
     workflow: Workflow,
     inputs: Mapping[str, Any],
@@ -43,14 +52,9 @@ def select_targets(
     filters: Sequence[str] = (),
 ) -> list[Device]:
     """The target devices, in inventory order; BadInput names what matched nothing."""
+    check_target_options(workflow, devices=devices, filters=filters)
     device_inputs = workflow.device_inputs
     if device_inputs:
-        if devices or filters:
-            raise BadInput(
-                f"workflow {workflow.slug} takes its devices from its input "
-                f"{device_inputs[0]!r}: use --input {device_inputs[0]}=NAME, "
-                "not --device/--filter"
-            )
         wanted: list[str] = []
         for name in device_inputs:
             if name in inputs and inputs[name] not in (None, ""):

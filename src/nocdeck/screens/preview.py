@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from nocdeck.screens.planning import PlannedRequest, RequestDraft, plan_request
 from nocdeck.screens.widgets.diffview import DiffView
+from nocdeck.wording import counted
 
 if TYPE_CHECKING:
     from nocdeck.catalog import Catalog
@@ -83,8 +84,9 @@ class PreviewScreen(Screen[None]):
         changed = sum(1 for d in result.devices if d.changed)
         approval = ("  [b yellow]needs approval[/] by someone other than "
                     f"{self.backend.settings.user}" if self.workflow.approval_required else "")
-        title.update(f"[b]{self.workflow.name}[/] — {changed} of {len(result.devices)} "
-                     f"devices change · plan {result.execution_id}{approval}")
+        title.update(f"[b]{self.workflow.name}[/] — {changed} of "
+                     f"{counted(len(result.devices), 'device')} to change · plan "
+                     f"{result.execution_id}{approval}")
         devices = self.query_one("#preview-devices", OptionList)
         devices.clear_options()
         devices.add_options(Option(device_label(d), id=d.name) for d in result.devices)
