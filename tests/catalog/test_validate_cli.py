@@ -366,7 +366,8 @@ def test_other_commands_refuse_a_broken_catalog_with_exit_2(write, tmp_path: Pat
     result = run_cli("--catalog", str(tmp_path / "catalog"), "catalog", "list")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "the catalog has 1 problem (run: nocdeck catalog validate)" in result.stderr
+    assert ("the catalog has 1 problem (run: nocdeck catalog validate, with the same "
+            "--catalog options)") in result.stderr
     assert f"{path}:4: colour: unknown key" in result.stderr
     assert "Traceback" not in result.stderr
 

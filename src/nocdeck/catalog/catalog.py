@@ -229,7 +229,8 @@ def load_layers(layers: list[Layer]) -> Catalog:
     if problems:
         count = len(problems)
         raise CatalogError(f"the catalog has {counted(count, 'problem')} "
-                           "(run: nocdeck catalog validate)", [str(p) for p in problems])
+                           "(run: nocdeck catalog validate, with the same --catalog options)",
+                           [str(p) for p in problems])
     return catalog
 
 
