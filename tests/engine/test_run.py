@@ -132,7 +132,8 @@ async def test_slow_device_times_out_and_is_retried(
                               inventory=lab.inventory(), store=store, settings=settings,
                               sink=logs.append)
     assert result.status == "failed"
-    assert "r2" in (result.devices[0].error or "")
+    error = result.devices[0].error or ""
+    assert error.startswith("r2: ") and error.endswith("; gave up after 3 attempts"), error
     retries = [e for e in logs if isinstance(e, ev.LogLine) and "retry" in e.text]
     assert len(retries) == 2
     assert "slow one" not in lab.running_config("r2")

@@ -56,5 +56,9 @@ async def retry_transient(work: Callable[[], Awaitable[T]], failed: DeviceError,
             error = exc
     if retries < 1:
         raise error
-    raise type(error)(error.device,
-                      f"{error.detail}; gave up after {retries + 1} attempts") from error
+    raise gave_up(error, retries + 1) from error
+
+
+def gave_up(error: DeviceError, attempts: int) -> DeviceError:
+    """The last transient error, of its own class, saying how many attempts were made."""
+    return type(error)(error.device, f"{error.detail}; gave up after {attempts} attempts")

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
-from nocdeck.engine.retry import backoff_delay, retry_note
+from nocdeck.engine.retry import backoff_delay, gave_up, retry_note
 from nocdeck.errors import TRANSIENT_ERRORS, DeviceError
 from nocdeck.inventory.models import Device
 from nocdeck.providers.base import DialogueLine, Provider
@@ -102,7 +102,9 @@ class DeviceSession:
                     self.note(f"{exc.detail}: the plan's connection was lost; reconnecting")
                     continue
                 if self.attempts > self.retries:
-                    raise
+                    if self.retries < 1:
+                        raise
+                    raise gave_up(exc, self.attempts) from exc
                 delay = backoff_delay(self.backoff, self.attempts)
                 self.note(retry_note(exc.detail, self.attempts, self.retries, delay))
                 await asyncio.sleep(delay)
