@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from nocdeck.config import Settings
 from nocdeck.credentials import LAB_ENABLE_SECRET
 from nocdeck.engine.backup import backup_devices
-from nocdeck.lab import Lab, LabSpec, run_lab
+from nocdeck.lab import Lab
 from nocdeck.store import Store
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with run_lab(LabSpec(devices=3)) as running:
-        yield running
 
 
 async def test_backup_all_devices_stores_masked_configs(lab: Lab, store: Store) -> None:

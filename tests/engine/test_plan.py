@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,13 @@ from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.plan import PlanRequest, backup_running_config, plan
 from nocdeck.errors import BadInput
-from nocdeck.lab import Lab, LabSpec, run_lab
+from nocdeck.lab import Lab
 from nocdeck.store import Store
 
 pytestmark = pytest.mark.timeout(90)
 
 INTERFACES = {"r1": "Gi1/0/3", "r2": "Et3", "r3": "ge-0/0/3"}
 LONG_NAMES = {"r1": "GigabitEthernet1/0/3", "r2": "Ethernet3", "r3": "ge-0/0/3"}
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with run_lab(LabSpec(devices=3)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(Settings())
 
 
 def config_lines_received(lab: Lab, name: str) -> list[str]:

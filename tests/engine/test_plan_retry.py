@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from nocdeck.catalog import Catalog, load_catalog
+from nocdeck.catalog import Catalog
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.plan import PlanRequest, plan
@@ -30,11 +30,6 @@ QUICK = Settings(connect_timeout=1, command_timeout=1)
 async def lab() -> AsyncIterator[Lab]:
     async with run_lab(LabSpec(devices=1)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(Settings())
 
 
 def notes(events: list[ev.EngineEvent]) -> list[str]:

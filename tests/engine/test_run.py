@@ -3,7 +3,6 @@ fails, retries, rolls back and waits for approval the way an operator expects.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,12 @@ from nocdeck.engine.configtext import normalise
 from nocdeck.engine.run import execute_approved, prepare_run, run, submit_run
 from nocdeck.engine.runmodel import FailureBudget, RunOptions, RunRequest
 from nocdeck.errors import BadInput
-from nocdeck.lab import DeviceFaults, Lab, LabSpec, run_lab
+from nocdeck.lab import DeviceFaults, Lab
 from nocdeck.store import Store
 
 pytestmark = pytest.mark.timeout(60)
 
 FAST = RunOptions(retries=2, backoff=0.1, lease_seconds=10)
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with run_lab(LabSpec(devices=3)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(Settings())
 
 
 def config_lines(lab: Lab, name: str) -> list[str]:

@@ -8,16 +8,8 @@ import json
 
 import pytest
 
-from nocdeck.cli import main
 from nocdeck.store import SCHEMA_REVISION, NewStep, Store
-from tests.fixtures.store import run_sync
-
-
-def nocdeck(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
+from tests.fixtures.store import nocdeck, run_sync
 
 
 def _record_two_executions(url: str) -> tuple[str, str]:

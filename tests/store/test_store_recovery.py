@@ -10,10 +10,9 @@ import uuid
 
 import pytest
 
-from nocdeck.cli import main
 from nocdeck.commands.records import NOT_READ_BACK
 from nocdeck.store import Store
-from tests.fixtures.store import PgDatabases, pg_admin, pg_url, run_sync
+from tests.fixtures.store import PgDatabases, nocdeck, pg_admin, pg_url, run_sync
 
 
 async def running(store: Store, owner: str, lease: float) -> str:
@@ -56,13 +55,6 @@ async def test_marked_devices_wait_for_a_read_back_until_their_outcome_is_writte
     alive = await store.get_execution(live)
     assert alive.execution.status == "running"
     assert {d.name: d.status for d in alive.devices}["edge-r1"] == "running"
-
-
-def nocdeck(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
 
 
 def record_runs(url: str) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from nocdeck.config import Settings
 from nocdeck.engine import events as ev
 from nocdeck.engine.configtext import preview
-from nocdeck.engine.runmodel import RunRequest
+from nocdeck.engine.runmodel import RunRequest, process_owner
 from nocdeck.errors import BadInput, NocdeckError
 from nocdeck.inventory.models import Inventory
 from nocdeck.providers.registry import provider_for
@@ -36,8 +36,6 @@ async def recover_interrupted(store: Store, *, inventory: Inventory | None, sett
     waiting = await store.devices_to_read_back() if inventory is not None else []
     if not waiting or inventory is None:
         return marked
-    from nocdeck.engine.run import process_owner  # the rare case: not at every start
-
     owner = process_owner(settings)
     for device in waiting:
         # Two processes starting at once find the same devices: one reads each back.

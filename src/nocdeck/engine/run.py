@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,14 @@ from nocdeck.engine.nautobotrun import nautobot_client_for
 from nocdeck.engine.plan import PlanRequest, PlanResult, plan
 from nocdeck.engine.pool import ProviderPool
 from nocdeck.engine.render import render_device
-from nocdeck.engine.runmodel import CancelToken, DeviceResult, RunOptions, RunRequest, RunResult
+from nocdeck.engine.runmodel import (
+    CancelToken,
+    DeviceResult,
+    RunOptions,
+    RunRequest,
+    RunResult,
+    process_owner,
+)
 from nocdeck.engine.targets import inputs_for_device
 from nocdeck.errors import BadInput, CredentialError, NocdeckError, WorkFailed
 from nocdeck.inventory.models import Inventory
@@ -48,10 +54,6 @@ WAITER_LEASE = 7 * 24 * 3600.0
 
 Confirm = Callable[[str], Awaitable[bool]]
 """Asked a yes/no question (the canary went well: go on?); True to go on."""
-
-
-def process_owner(settings: Settings) -> str:
-    return f"{settings.user}:{os.uname().nodename}:{os.getpid()}"
 
 
 def needs_approval(workflow: Workflow) -> bool:

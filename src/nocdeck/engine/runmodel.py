@@ -8,14 +8,44 @@ run executes it the way it was requested.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nocdeck.errors import BadInput
 
+if TYPE_CHECKING:
+    from nocdeck.config import Settings
+
 LockMode = Literal["wait", "refuse"]
+
+
+def process_owner(settings: Settings) -> str:
+    """user:host:pid, the owner a run's lease and a read-back claim name."""
+    return f"{settings.user}:{os.uname().nodename}:{os.getpid()}"
+
+
+def parse_count_or_share(option: str, text: str, *, example: int, least: int
+                         ) -> tuple[int | None, float | None]:
+    """`N` (a whole device count, at least `least`) or `P%` (a share, at most 100%, more
+    than 0% when `least` is set): (count, None) or (None, share); BadInput naming `option`."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
+    if match is None:
+        raise BadInput(f"{option} {text!r}: expected a device count ({example}) or a share "
+                       "(10%)")
+    number, percent = match.groups()
+    if percent:
+        share = float(number)
+        if share > 100 or (least and share <= 0):
+            bounds = "more than 0% and at most 100%" if least else "at most 100%"
+            raise BadInput(f"{option} {text!r}: a share is {bounds}")
+        return None, share
+    if "." in number or int(number) < least:
+        raise BadInput(f"{option} {text!r}: a device count is a whole number"
+                       + (f", at least {least}" if least else ""))
+    return int(number), None
 
 
 @dataclass(frozen=True)
@@ -27,18 +57,8 @@ class FailureBudget:
 
     @classmethod
     def parse(cls, text: str) -> FailureBudget:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
-        if match is None:
-            raise BadInput(f"--max-fail {text!r}: expected a device count (2) or a share (10%)")
-        number, percent = match.groups()
-        if percent:
-            value = float(number)
-            if value > 100:
-                raise BadInput(f"--max-fail {text!r}: a share is at most 100%")
-            return cls(percent=value)
-        if "." in number:
-            raise BadInput(f"--max-fail {text!r}: a device count is a whole number")
-        return cls(count=int(number))
+        count, percent = parse_count_or_share("--max-fail", text, example=2, least=0)
+        return cls(count=count, percent=percent)
 
     def exceeded(self, failed: int, total: int) -> bool:
         """Exceeded, not equalled: `--max-fail 1` lets one device fail and stops at two."""
@@ -65,18 +85,8 @@ class Batches:
     def parse(cls, text: str | None) -> Batches:
         if text is None or not text.strip():
             return cls()
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
-        if match is None:
-            raise BadInput(f"--batch {text!r}: expected a device count (20) or a share (10%)")
-        number, percent = match.groups()
-        if percent:
-            value = float(number)
-            if not 0 < value <= 100:
-                raise BadInput(f"--batch {text!r}: a share is more than 0% and at most 100%")
-            return cls(percent=value)
-        if "." in number or int(number) < 1:
-            raise BadInput(f"--batch {text!r}: a device count is a whole number, at least 1")
-        return cls(count=int(number))
+        count, percent = parse_count_or_share("--batch", text, example=20, least=1)
+        return cls(count=count, percent=percent)
 
     def size(self, total: int) -> int:
         """Devices per batch out of `total` (at least 1; all of them when unset)."""

@@ -51,8 +51,8 @@ def select_targets(
     devices: Sequence[str] = (),
     filters: Sequence[str] = (),
 ) -> list[Device]:
-    """The target devices, in inventory order; BadInput names what matched nothing."""
-    check_target_options(workflow, devices=devices, filters=filters)
+    """The target devices, in inventory order; BadInput names what matched nothing. The
+    options were checked first (`check_target_options`, before the inputs' schema)."""
     device_inputs = workflow.device_inputs
     if device_inputs:
         wanted: list[str] = []

@@ -91,6 +91,9 @@ class NetmikoProvider(Provider):
         executor: Executor | None = None,
     ) -> None:
         self.platform = check_device(device)
+        self.dialect = DIALECTS.get(device.platform)
+        """The platform's CLI conventions (banners, notices); None for NX-OS, which netmiko
+        drives and nocdeck has no dialect for."""
         super().__init__(device, credentials, options=options, on_dialogue=on_dialogue,
                          redactor=redactor)
         self._executor = executor or worker_pool()
@@ -264,12 +267,10 @@ class NetmikoProvider(Provider):
 
     async def run_commands(self, commands: Sequence[str]) -> dict[str, str]:
         check_read_only(commands, where=f"device {self.device.name}")
-        # NX-OS, which netmiko drives, has no CLI dialect here, and no notice to remove.
-        dialect = DIALECTS.get(self.device.platform)
         outputs = {command: await self._send_command(command) for command in commands}
-        if dialect is None:
+        if self.dialect is None:
             return outputs
-        return {command: dialect.command_output(text) for command, text in outputs.items()}
+        return {command: self.dialect.command_output(text) for command, text in outputs.items()}
 
     async def push_config(
         self, lines: Sequence[str], *, save: bool = False, confirm_minutes: int | None = None

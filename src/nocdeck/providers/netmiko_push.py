@@ -17,7 +17,6 @@ from netmiko.exceptions import ConfigInvalidException
 
 from nocdeck.errors import BadInput, ChangeRejected
 from nocdeck.providers.base import PushResult, register_line_secrets
-from nocdeck.providers.cli_dialect import DIALECTS
 from nocdeck.providers.netmiko_platforms import NetmikoPlatform
 
 if TYPE_CHECKING:
@@ -122,7 +121,7 @@ async def push(provider: NetmikoProvider, lines: list[str], *, save: bool,
                                         action="entering configuration mode")]
     rejected: ChangeRejected | None = None
     committed = True
-    dialect = DIALECTS.get(provider.device.platform)
+    dialect = provider.dialect
     taken = 0
     for block in dialect.config_blocks(lines) if dialect else [[line] for line in lines]:
         for line in block:
